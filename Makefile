@@ -1,0 +1,16 @@
+# The two commands of the README.
+.PHONY: run test lint bench
+
+run:  ## set up and start Kosha on the embedded default (SQLite, Milvus Lite, ladybug, local blobs)
+	scripts/bootstrap
+	.venv/bin/kosha serve
+
+test:  ## set up and run every test (PostgreSQL tests run when 127.0.0.1:5432 answers)
+	scripts/bootstrap --dev
+	scripts/services
+	.venv/bin/ruff check src tests bench
+	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+bench:
+	scripts/bootstrap --dev
+	.venv/bin/python bench/index_django.py

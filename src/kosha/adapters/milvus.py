@@ -1,0 +1,242 @@
+"""Vector + BM25 store on Milvus (`pymilvus`): Milvus Lite file by default, a server at scale.
+
+The tenant is the collection's partition key and is in the filter of every query and delete
+(Milvus Lite's `delete(partition_name=…)` is not a tenant boundary). Filter strings are built
+only from validated values, quoted with `_q`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+
+from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+from kosha.domain.errors import InvalidInput, StoreError
+from kosha.domain.models import ChunkHit, ChunkRecord, SearchFilters, StoreScope, file_key
+from kosha.lexical import analyse, chunk_lexical_text
+
+log = logging.getLogger(__name__)
+
+PENDING = ""  # vec_model of a row whose dense vector has not been computed yet
+_MAX_VARCHAR = 65_535
+_TEXT_BYTES = 60_000
+_OUT = ["chunk_id", "tenant_key", "project_id", "commit", "file_sha", "rel_path", "lang", "kind",
+        "symbol", "qualified_name", "start_line", "end_line", "text"]
+_BATCH = 512
+PENDING_FIELDS = ["chunk_id", "rel_path", "file_sha", "kind", "qualified_name", "text"]
+
+
+def _q(value: str) -> str:
+    """A Milvus string literal; control characters are refused rather than escaped."""
+    if any(ord(c) < 0x20 for c in value):
+        raise InvalidInput("filter values may not contain control characters")
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _qs(values: Sequence[str]) -> str:
+    return "[" + ", ".join(_q(v) for v in values) + "]"
+
+
+def _ints(values: Sequence[int]) -> str:
+    return "[" + ", ".join(str(int(v)) for v in values) + "]"
+
+
+def _fit(text: str, limit: int = _TEXT_BYTES) -> str:
+    data = text.encode("utf-8", "replace")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
+
+
+class MilvusVectorStore:
+    def __init__(self, uri: str, dim: int, collection: str = "code_chunks",
+                 token: str | None = None) -> None:
+        self.uri = uri
+        self.dim = dim
+        self.collection = collection
+        self._token = token
+        self._client: MilvusClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def is_lite(self) -> bool:
+        return "://" not in self.uri
+
+    @property
+    def client(self) -> MilvusClient:
+        with self._lock:
+            if self._client is None:
+                if self.is_lite:
+                    # Milvus Lite's in-process gRPC server logs an unimplemented
+                    # AllocTimestamp call of pymilvus as an error; it is harmless.
+                    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+                kwargs = {"token": self._token} if self._token else {}
+                self._client = MilvusClient(self.uri, **kwargs)
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    # --- schema ------------------------------------------------------------------------
+    def ensure(self) -> None:
+        c = self.client
+        if c.has_collection(self.collection):
+            fields = c.describe_collection(self.collection)["fields"]
+            dense = next(f for f in fields if f["name"] == "dense")
+            have = int(dense["params"]["dim"])
+            if have != self.dim:
+                raise StoreError(
+                    f"collection {self.collection!r} holds {have}-dimensional vectors but the "
+                    f"embedder makes {self.dim}; use another KOSHA_MILVUS_COLLECTION or reindex")
+            c.load_collection(self.collection)
+            return
+        s = c.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("chunk_id", DataType.VARCHAR, is_primary=True, max_length=64)
+        s.add_field("tenant_key", DataType.VARCHAR, max_length=512, is_partition_key=True)
+        s.add_field("project_id", DataType.INT64)
+        s.add_field("commit", DataType.VARCHAR, max_length=64)
+        s.add_field("file_sha", DataType.VARCHAR, max_length=64)
+        s.add_field("file_key", DataType.VARCHAR, max_length=64)
+        s.add_field("rel_path", DataType.VARCHAR, max_length=2048)
+        s.add_field("lang", DataType.VARCHAR, max_length=32)
+        s.add_field("kind", DataType.VARCHAR, max_length=16)
+        s.add_field("symbol", DataType.VARCHAR, max_length=512)
+        s.add_field("qualified_name", DataType.VARCHAR, max_length=1024)
+        s.add_field("start_line", DataType.INT64)
+        s.add_field("end_line", DataType.INT64)
+        s.add_field("content_hash", DataType.VARCHAR, max_length=64)
+        s.add_field("vec_model", DataType.VARCHAR, max_length=255)
+        s.add_field("text", DataType.VARCHAR, max_length=_MAX_VARCHAR)
+        s.add_field("lex", DataType.VARCHAR, max_length=_MAX_VARCHAR, enable_analyzer=True,
+                    analyzer_params={"tokenizer": "standard", "filter": ["lowercase"]})
+        s.add_field("dense", DataType.FLOAT_VECTOR, dim=self.dim)
+        s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        s.add_function(Function(name="lex_bm25", function_type=FunctionType.BM25,
+                                input_field_names=["lex"], output_field_names=["sparse"]))
+        ip = c.prepare_index_params()
+        ip.add_index("dense", index_type="HNSW", metric_type="IP",
+                     params={"M": 16, "efConstruction": 200})
+        ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        c.create_collection(self.collection, schema=s, index_params=ip,
+                            consistency_level="Strong")
+        c.load_collection(self.collection)
+
+    # --- writes ------------------------------------------------------------------------
+    def _row(self, r: ChunkRecord, model: str) -> dict:
+        ch = r.chunk
+        vector = r.vector if r.vector is not None else [0.0] * self.dim
+        return {
+            "chunk_id": r.chunk_id, "tenant_key": r.tenant_key, "project_id": r.project_id,
+            "commit": r.commit, "file_sha": r.file_sha,
+            "file_key": file_key(ch.rel_path, r.file_sha), "rel_path": _fit(ch.rel_path, 2048),
+            "lang": ch.lang, "kind": str(ch.kind), "symbol": _fit(ch.symbol, 512),
+            "qualified_name": _fit(ch.qualified_name, 1024), "start_line": ch.start_line,
+            "end_line": ch.end_line, "content_hash": ch.content_hash,
+            "vec_model": model if r.vector is not None else PENDING,
+            "text": _fit(ch.text),
+            "lex": _fit(chunk_lexical_text(ch.text, ch.rel_path, ch.symbol, ch.qualified_name)),
+            "dense": vector,
+        }
+
+    def upsert(self, records: Sequence[ChunkRecord], model: str = "") -> None:
+        for i in range(0, len(records), _BATCH):
+            rows = [self._row(r, model) for r in records[i:i + _BATCH]]
+            self.client.upsert(self.collection, rows)
+
+    def set_vectors(self, tenant_key: str, vectors: dict[str, Sequence[float]],
+                    model: str) -> None:
+        """Fill in dense vectors of existing rows (partial upsert keeps text and BM25)."""
+        items = list(vectors.items())
+        for i in range(0, len(items), _BATCH):
+            rows = [{"chunk_id": cid, "tenant_key": tenant_key, "dense": list(v),
+                     "vec_model": model} for cid, v in items[i:i + _BATCH]]
+            self.client.upsert(self.collection, rows, partial_update=True)
+
+    def pending_vectors(self, tenant_key: str, project_id: int, limit: int) -> list[dict]:
+        """Rows still without a dense vector, with what their embedding text needs."""
+        expr = (f"tenant_key == {_q(tenant_key)} and project_id == {int(project_id)} "
+                f"and vec_model == {_q(PENDING)}")
+        return list(self.client.query(self.collection, filter=expr, limit=limit,
+                                      output_fields=PENDING_FIELDS))
+
+    def count_pending(self, tenant_key: str, project_id: int) -> int:
+        expr = (f"tenant_key == {_q(tenant_key)} and project_id == {int(project_id)} "
+                f"and vec_model == {_q(PENDING)}")
+        res = self.client.query(self.collection, filter=expr, output_fields=["count(*)"])
+        return int(res[0]["count(*)"]) if res else 0
+
+    def _delete(self, expr: str) -> None:
+        self.client.delete(self.collection, filter=expr)
+
+    def delete_file_versions(self, tenant_key: str, project_id: int,
+                             versions: Sequence[tuple[str, str]]) -> None:
+        keys = [file_key(p, sha) for p, sha in versions]
+        for i in range(0, len(keys), _BATCH):
+            self._delete(f"tenant_key == {_q(tenant_key)} and project_id == {int(project_id)} "
+                         f"and file_key in {_qs(keys[i:i + _BATCH])}")
+
+    def delete_project(self, tenant_key: str, project_id: int) -> None:
+        self._delete(f"tenant_key == {_q(tenant_key)} and project_id == {int(project_id)}")
+
+    def delete_tenant(self, tenant_key: str) -> None:
+        self._delete(f"tenant_key == {_q(tenant_key)}")
+
+    # --- reads -------------------------------------------------------------------------
+    def _scope_expr(self, scope: StoreScope, filters: SearchFilters | None) -> str:
+        if not scope.project_ids:
+            raise InvalidInput("a search needs at least one repository")
+        parts = [f"tenant_key in {_qs(scope.tenant_keys)}",
+                 f"project_id in {_ints(scope.project_ids)}"]
+        if filters is not None:
+            if filters.langs:
+                parts.append(f"lang in {_qs(filters.langs)}")
+            if filters.kinds:
+                parts.append(f"kind in {_qs(filters.kinds)}")
+            if filters.path_prefix:
+                if any(c in filters.path_prefix for c in '%_"\\'):
+                    raise InvalidInput("path prefix may not contain %, _, quotes or backslashes")
+                parts.append(f"rel_path like {_q(filters.path_prefix + '%')}")
+        return " and ".join(parts)
+
+    def _hits(self, result: list, negate: bool = False) -> list[ChunkHit]:
+        hits = []
+        for h in result[0] if result else []:
+            e = h["entity"]
+            score = float(h["distance"])
+            # Milvus Lite reports BM25 as negative distances; a server as positive scores.
+            score = abs(score) if negate else score
+            hits.append(ChunkHit(
+                chunk_id=e["chunk_id"], tenant_key=e["tenant_key"], project_id=e["project_id"],
+                commit=e["commit"], file_sha=e["file_sha"], rel_path=e["rel_path"],
+                lang=e["lang"], kind=e["kind"], symbol=e["symbol"],
+                qualified_name=e["qualified_name"], start_line=e["start_line"],
+                end_line=e["end_line"], text=e["text"], score=score))
+        return hits
+
+    def search_dense(self, scope: StoreScope, vector: Sequence[float], limit: int,
+                     filters: SearchFilters | None = None, model: str = "") -> list[ChunkHit]:
+        expr = self._scope_expr(scope, filters) + f" and vec_model == {_q(model)}"
+        res = self.client.search(self.collection, data=[list(vector)], anns_field="dense",
+                                 filter=expr, limit=limit, output_fields=_OUT,
+                                 search_params={"metric_type": "IP",
+                                                "params": {"ef": max(64, limit * 2)}})
+        return self._hits(res)
+
+    def search_lexical(self, scope: StoreScope, query: str, limit: int,
+                       filters: SearchFilters | None = None) -> list[ChunkHit]:
+        analysed = analyse(query)
+        if not analysed:
+            return []
+        res = self.client.search(self.collection, data=[analysed], anns_field="sparse",
+                                 filter=self._scope_expr(scope, filters), limit=limit,
+                                 output_fields=_OUT, search_params={"metric_type": "BM25"})
+        return self._hits(res, negate=True)
+
+    def count(self, scope: StoreScope) -> int:
+        res = self.client.query(self.collection, filter=self._scope_expr(scope, None),
+                                output_fields=["count(*)"])
+        return int(res[0]["count(*)"]) if res else 0

@@ -1,0 +1,120 @@
+"""SQLAlchemy 2 tables of the metadata store (the Alembic migrations create the same)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TenantRow(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # workspace | named
+    gitlab_domain: Mapped[str | None] = mapped_column(String(255))
+    root_group_path: Mapped[str] = mapped_column(String(512), default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RepoRow(Base):
+    __tablename__ = "repos"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "repo_url", name="uq_repos_tenant_url"),
+        Index("ix_repos_tenant_id", "tenant_id"),
+        Index("ix_repos_forge_project_id", "forge_project_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    repo_url: Mapped[str] = mapped_column(String(2048))
+    # The forge's own project id (resolved once). Every store keys a repo by `id` above,
+    # under the name `project_id`: it stays unique when one tenant mixes forges.
+    forge_project_id: Mapped[int | None] = mapped_column(BigInteger)
+    group_path: Mapped[str | None] = mapped_column(String(1024))
+    source: Mapped[str] = mapped_column(String(16), default="forge")  # forge | local
+    default_branch: Mapped[str | None] = mapped_column(String(255))
+    last_indexed_commit: Mapped[str | None] = mapped_column(String(64))
+    last_indexed_ref: Mapped[str | None] = mapped_column(String(255))
+    last_indexed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    is_index_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    lock_token: Mapped[str | None] = mapped_column(String(64))
+    lock_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RepoFileRow(Base):
+    """The live manifest: the file versions search may return for a repo."""
+
+    __tablename__ = "repo_files"
+
+    repo_id: Mapped[int] = mapped_column(ForeignKey("repos.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    rel_path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    file_sha: Mapped[str] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(BigInteger)
+    line_count: Mapped[int] = mapped_column(Integer)
+    chunk_count: Mapped[int] = mapped_column(Integer)
+    blob_commit: Mapped[str] = mapped_column(String(64))  # where its blob was written
+
+
+class IndexIntentRow(Base):
+    """A file version written to the stores but not (or no longer) live: garbage to collect
+    unless it becomes live. Lets a killed run leave nothing behind."""
+
+    __tablename__ = "index_intents"
+    __table_args__ = (Index("ix_index_intents_repo", "repo_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    repo_id: Mapped[int] = mapped_column(ForeignKey("repos.id", ondelete="CASCADE"))
+    rel_path: Mapped[str] = mapped_column(String(1024))
+    file_sha: Mapped[str] = mapped_column(String(64))
+    blob_commit: Mapped[str] = mapped_column(String(64))
+
+
+class EmbeddingCacheRow(Base):
+    __tablename__ = "embedding_cache"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    model: Mapped[str] = mapped_column(String(255), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class IndexRunRow(Base):
+    __tablename__ = "index_runs"
+    __table_args__ = (Index("ix_index_runs_repo", "repo_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    repo_id: Mapped[int] = mapped_column(ForeignKey("repos.id", ondelete="CASCADE"))
+    commit: Mapped[str | None] = mapped_column(String(64))
+    ref: Mapped[str | None] = mapped_column(String(255))
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # running | succeeded | failed
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)

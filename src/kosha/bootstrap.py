@@ -1,0 +1,94 @@
+"""Wiring: settings in, adapters and services out. The only place that picks engines."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+
+from kosha.adapters.http_embedder import HttpEmbedder
+from kosha.adapters.ladybug import LadybugGraphStore
+from kosha.adapters.local_embedder import LocalEmbedder
+from kosha.adapters.localblobs import LocalBlobStore
+from kosha.adapters.milvus import MilvusVectorStore
+from kosha.adapters.sql.engine import make_engine, migrate
+from kosha.adapters.sql.metadata import SqlMetadataStore
+from kosha.config import Settings
+from kosha.domain.errors import InvalidInput
+from kosha.domain.ports import Embedder
+from kosha.ingest.pipeline import IndexService
+from kosha.search.service import SearchService
+
+log = logging.getLogger(__name__)
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    if settings.embedder == "openai":
+        if not settings.embed_url:
+            raise InvalidInput("KOSHA_EMBEDDER=openai needs KOSHA_EMBED_URL")
+        key = settings.embed_api_key.get_secret_value() if settings.embed_api_key else None
+        return HttpEmbedder(settings.embed_url, settings.embed_model, api_key=key,
+                            dim=settings.embed_dim, batch_size=settings.embed_batch_size)
+    return LocalEmbedder(max_tokens=settings.embed_max_tokens,
+                         batch_size=settings.embed_batch_size, bf16=settings.embed_bf16)
+
+
+@dataclass
+class Container:
+    """Lazily built adapters and services for one process."""
+
+    settings: Settings = field(default_factory=Settings)
+    migrate_on_start: bool = True
+
+    @cached_property
+    def engine(self):  # noqa: ANN201
+        engine = make_engine(self.settings.sql_url)
+        if self.migrate_on_start:
+            migrate(engine)
+        return engine
+
+    @cached_property
+    def meta(self) -> SqlMetadataStore:
+        return SqlMetadataStore(self.engine)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return make_embedder(self.settings)
+
+    @cached_property
+    def vectors(self) -> MilvusVectorStore:
+        token = self.settings.milvus_token
+        store = MilvusVectorStore(self.settings.milvus_target, dim=self.embedder.dim,
+                                  collection=self.settings.milvus_collection,
+                                  token=token.get_secret_value() if token else None)
+        store.ensure()
+        return store
+
+    @cached_property
+    def graph(self) -> LadybugGraphStore:
+        store = LadybugGraphStore(self.settings.graph_dir / "kosha.lbug")
+        store.ensure()
+        return store
+
+    @cached_property
+    def blobs(self) -> LocalBlobStore:
+        return LocalBlobStore(self.settings.blob_root)
+
+    @cached_property
+    def indexer(self) -> IndexService:
+        return IndexService(self.meta, self.vectors, self.graph, self.blobs, self.embedder,
+                            self.settings.mirrors_dir,
+                            max_file_bytes=self.settings.max_file_bytes,
+                            lock_ttl=timedelta(minutes=self.settings.index_lock_minutes))
+
+    @cached_property
+    def search(self) -> SearchService:
+        return SearchService(self.meta, self.vectors, self.graph, self.blobs, self.embedder)
+
+    def close(self) -> None:
+        for name in ("vectors", "graph"):
+            if name in self.__dict__:
+                self.__dict__[name].close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()

@@ -1,0 +1,69 @@
+"""All settings, read from `KOSHA_*` environment variables (and an optional `.env`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Kosha's configuration. Unset store URLs mean the embedded default under `home`."""
+
+    model_config = SettingsConfigDict(env_prefix="KOSHA_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=Path("~/.kosha"), description="where the embedded default lives")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite if unset")
+    milvus_uri: str | None = Field(default=None, description="Milvus server URI; Lite if unset")
+    milvus_token: SecretStr | None = None
+    milvus_collection: str = "code_chunks"
+    graph_path: Path | None = Field(default=None, description="embedded graph directory")
+    blob_dir: Path | None = Field(default=None, description="local blob directory")
+
+    embedder: Literal["local", "openai"] = "local"
+    embed_model: str = Field(default="all-MiniLM-L6-v2",
+                             description="model name for the HTTP embedder; informational "
+                                         "for the bundled local model")
+    embed_url: str | None = Field(default=None, description="OpenAI-compatible /v1 base URL")
+    embed_api_key: SecretStr | None = None
+    embed_dim: int | None = Field(default=None, description="vector size of the HTTP model")
+    embed_batch_size: int = 32
+    embed_max_tokens: int = 256
+    embed_bf16: bool = Field(default=True, description="bf16 weights on CPU: ~1.8x faster, "
+                                                       "cosine >= 0.997 to fp32")
+
+    max_file_bytes: int = 1_000_000
+    index_lock_minutes: int = 30
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+
+    @cached_property
+    def home_dir(self) -> Path:
+        path = self.home.expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def sql_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home_dir / 'kosha.db'}"
+
+    @property
+    def milvus_target(self) -> str:
+        return self.milvus_uri or str(self.home_dir / "milvus.db")
+
+    @property
+    def graph_dir(self) -> Path:
+        return (self.graph_path or self.home_dir / "graph").expanduser()
+
+    @property
+    def blob_root(self) -> Path:
+        return (self.blob_dir or self.home_dir / "blobs").expanduser()
+
+    @property
+    def mirrors_dir(self) -> Path:
+        return self.home_dir / "mirrors"

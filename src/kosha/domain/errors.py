@@ -1,0 +1,91 @@
+"""Domain errors: each has a stable machine code, a human message and an HTTP status."""
+
+from __future__ import annotations
+
+
+class KoshaError(Exception):
+    """Base of every error Kosha reports to a user."""
+
+    code = "internal_error"
+    status = 500
+
+    def __init__(self, message: str, *, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+    def to_dict(self) -> dict:
+        """The JSON body an API or CLI shows for this error."""
+        body = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class InvalidInput(KoshaError):
+    code = "invalid_input"
+    status = 400
+
+
+class InvalidRepoUrl(InvalidInput):
+    code = "invalid_repo_url"
+
+
+class InvalidTenantKey(InvalidInput):
+    code = "invalid_tenant_key"
+
+
+class UnknownForge(InvalidInput):
+    code = "unknown_forge"
+
+
+class Forbidden(KoshaError):
+    code = "forbidden"
+    status = 403
+
+
+class RepoNotInTenant(Forbidden):
+    code = "repo_not_in_tenant"
+
+
+class NotFound(KoshaError):
+    code = "not_found"
+    status = 404
+
+
+class RepoNotIndexed(NotFound):
+    code = "repo_not_indexed"
+
+
+class GitError(KoshaError):
+    code = "git_error"
+    status = 502
+
+
+class RefNotFound(GitError):
+    code = "ref_not_found"
+    status = 404
+
+
+class EmptyRepository(GitError):
+    code = "empty_repository"
+    status = 422
+
+
+class Conflict(KoshaError):
+    code = "conflict"
+    status = 409
+
+
+class IndexBusy(Conflict):
+    code = "index_busy"
+
+
+class EmbeddingError(KoshaError):
+    code = "embedding_error"
+    status = 502
+
+
+class StoreError(KoshaError):
+    code = "store_error"
+    status = 503

@@ -1,0 +1,192 @@
+"""Plain data types shared by ingestion, search and the stores."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a chunk or graph node is."""
+
+    FILE = "file"
+    CLASS = "class"
+    METHOD = "method"
+    FUNCTION = "function"
+    BLOCK = "block"  # top-level code between definitions, or a window of a non-code text file
+
+
+GRAPH_LABELS = {Kind.FILE: "File", Kind.CLASS: "Class", Kind.METHOD: "Method",
+                Kind.FUNCTION: "Function"}
+
+
+def sha1(text: str | bytes) -> str:
+    """Hex SHA-1 of text (UTF-8) or bytes: ids and content hashes, not security."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def file_key(rel_path: str, file_sha: str) -> str:
+    """Identifies one version of one path in every store (two paths may share a blob sha)."""
+    return sha1(f"{rel_path}\x00{file_sha}")
+
+
+@dataclass(frozen=True)
+class StoreScope:
+    """What every store read or write is confined to: one tenant and some of its repos."""
+
+    tenant_keys: tuple[str, ...]
+    project_ids: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if not self.tenant_keys:
+            raise ValueError("a store scope needs at least one tenant")
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """One file of a commit as git reports it."""
+
+    rel_path: str
+    blob_sha: str
+    size: int
+    mode: str = "100644"
+
+
+@dataclass
+class Chunk:
+    """A searchable piece of a file: a definition or a window of lines (1-based, inclusive)."""
+
+    rel_path: str
+    lang: str
+    kind: Kind
+    start_line: int
+    end_line: int
+    text: str
+    symbol: str = ""
+    qualified_name: str = ""
+    part: int = 0
+
+    @property
+    def content_hash(self) -> str:
+        return sha1(self.text)
+
+
+@dataclass
+class Symbol:
+    """A graph node: a file, class, method or function of one file version."""
+
+    node_id: str
+    kind: Kind
+    name: str
+    qualified_name: str
+    rel_path: str
+    start_line: int
+    end_line: int
+    lang: str
+    calls: list[str] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)
+    file_sha: str = ""
+    project_id: int = 0
+    tenant_key: str = ""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A directed graph edge between two symbols of one repo."""
+
+    src: str
+    src_kind: Kind
+    dst: str
+    dst_kind: Kind
+    type: str  # CONTAINS | CALLS | IMPORTS
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Optional narrowing of a search, applied inside every store query."""
+
+    langs: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    path_prefix: str = ""
+
+
+@dataclass
+class ParsedFile:
+    """Everything the parser extracts from one file."""
+
+    rel_path: str
+    lang: str
+    line_count: int
+    chunks: list[Chunk]
+    symbols: list[Symbol]
+    contains: list[Edge]
+    imports: list[str]
+
+
+@dataclass
+class ChunkRecord:
+    """A chunk as stored in the vector/lexical index, with its tenant, repo and file version."""
+
+    chunk_id: str
+    tenant_key: str
+    project_id: int
+    commit: str
+    file_sha: str
+    chunk: Chunk
+    vector: list[float] | None = None
+
+
+@dataclass
+class ChunkHit:
+    """A chunk returned by a store query, with the score of that query."""
+
+    chunk_id: str
+    tenant_key: str
+    project_id: int
+    commit: str
+    file_sha: str
+    rel_path: str
+    lang: str
+    kind: str
+    symbol: str
+    qualified_name: str
+    start_line: int
+    end_line: int
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class TenantRecord:
+    id: str
+    key: str
+
+
+@dataclass(frozen=True)
+class RepoRecord:
+    """A repository known to Kosha. `id` is the `project_id` every store filters on."""
+
+    id: int
+    tenant_id: str
+    tenant_key: str
+    repo_url: str
+    source: str
+    forge_project_id: int | None = None
+    group_path: str | None = None
+    last_indexed_commit: str | None = None
+    last_indexed_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveFile:
+    """A file version in a repo's live manifest."""
+
+    rel_path: str
+    file_sha: str
+    lang: str
+    size: int
+    line_count: int
+    chunk_count: int
+    blob_commit: str

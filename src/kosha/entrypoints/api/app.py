@@ -1,0 +1,49 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from sqlalchemy import text
+
+from kosha import __version__
+from kosha.bootstrap import Container
+from kosha.entrypoints.api.errors import install_error_handlers
+
+log = logging.getLogger("kosha.api")
+
+
+def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # noqa: ANN202
+        container.engine  # noqa: B018 - migrate before the first request
+        yield
+        container.close()
+
+    app = FastAPI(title="Kosha", version=__version__, lifespan=lifespan,
+                  description="Multi-tenant code indexing and search over Git repositories.")
+    app.state.container = container
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next):  # noqa: ANN001, ANN202
+        rid = request.headers.get("x-request-id", "")
+        rid = rid if rid.isalnum() and len(rid) <= 64 else uuid.uuid4().hex
+        request.state.request_id = rid
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        log.info("%s %s -> %s (request %s)", request.method, request.url.path,
+                 response.status_code, rid)
+        return response
+
+    @app.get("/health", tags=["ops"])
+    def health() -> dict:
+        """Liveness and metadata-store reachability."""
+        with container.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,254 @@
+"""`kosha` command line: serve, index, search, embed, repos, migrate."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import SecretStr
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from kosha.bootstrap import Container
+from kosha.config import Settings
+from kosha.domain.errors import InvalidInput, KoshaError, NotFound
+from kosha.domain.links import forge_kind
+from kosha.domain.models import SearchFilters
+from kosha.domain.tenancy import LOCAL_TENANT, TenantKey, parse_repo_url, parse_tenant_key
+from kosha.ingest.pipeline import IndexRequest
+from kosha.ingest.progress import IndexProgress
+
+app = typer.Typer(help="Kosha: index Git repositories and search their code.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+out = Console()
+err = Console(stderr=True)
+
+
+def _container() -> Container:
+    return Container(Settings())
+
+
+def _fail(exc: KoshaError) -> None:
+    err.print(f"[red]error[/red] [{exc.code}] {exc.message}")
+    raise typer.Exit(2)
+
+
+def _local_repo(path: Path) -> Path | None:
+    """The top of the git repository at `path`, or None if it is not one."""
+    if not path.exists():
+        return None
+    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+                          capture_output=True, text=True)
+    if proc.returncode == 0 and proc.stdout.strip():
+        return Path(proc.stdout.strip()).resolve()
+    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--is-bare-repository"],
+                          capture_output=True, text=True)
+    return path.resolve() if proc.stdout.strip() == "true" else None
+
+
+def _default_tenant(domain: str, namespace: tuple[str, ...]) -> TenantKey:
+    return TenantKey(domain=domain, path=namespace[:2])
+
+
+def _request(target: str, ref: str | None, full: bool, tenant: str | None) -> IndexRequest:
+    mode = "full" if full else "incremental"
+    path = Path(target).expanduser()
+    if path.exists():
+        top = _local_repo(path)
+        if top is None:
+            raise InvalidInput(f"{target} is not a git repository (run `git init` and commit)")
+        key = parse_tenant_key(tenant) if tenant else LOCAL_TENANT
+        return IndexRequest(tenant=key, repo_url=top.as_uri(), source=str(top),
+                            ref=ref or "HEAD", mode=mode, local=True)
+    repo = parse_repo_url(target)
+    key = parse_tenant_key(tenant) if tenant else _default_tenant(repo.domain, repo.namespace)
+    owner = key.owner_of(repo)
+    token = os.environ.get("KOSHA_GIT_TOKEN")
+    return IndexRequest(tenant=owner, repo_url=repo.url, source=repo.git_url,
+                        ref=ref or "HEAD", mode=mode, group_path=repo.group_path,
+                        token=SecretStr(token) if token else None,
+                        token_username="x-access-token" if forge_kind(repo.url) == "github"
+                        else "oauth2")
+
+
+class _Bar:
+    """Renders IndexProgress with rich."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("queued", total=None)
+
+    def __call__(self, p: IndexProgress) -> None:
+        if p.phase == "embed":
+            done, total, unit = p.chunks_embedded, p.chunks_to_embed, "chunks"
+        else:
+            done, total, unit = p.files_done, p.files_total or None, "files"
+        eta = f"ETA {p.eta:.0f}s" if p.eta is not None else ""
+        info = (f"{p.phase:<7} {done}/{total or '?'} {unit}  {p.chunks} chunks  "
+                f"{p.rate:.1f} {unit}/s  {eta}")
+        self.progress.update(self.task, description=info, completed=done, total=total)
+
+
+@app.command()
+def index(target: Annotated[str, typer.Argument(help="local repository path or repo URL")],
+          ref: Annotated[str | None, typer.Option(help="branch, tag or SHA (default: HEAD)")]
+          = None,
+          full: Annotated[bool, typer.Option("--full", help="rebuild from scratch")] = False,
+          tenant: Annotated[str | None, typer.Option(help="tenant key (local path: 'local')")]
+          = None,
+          embed: Annotated[bool, typer.Option(help="also compute every dense vector now")]
+          = True,
+          as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")]
+          = False) -> None:
+    """Index a repository (incremental by default) and print a summary."""
+    c = _container()
+    try:
+        req = _request(target, ref, full, tenant)
+        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                      console=err, transient=True, disable=as_json) as bar:
+            result = c.indexer.index(req, on_progress=_Bar(bar), embed=embed)
+    except KoshaError as exc:
+        _fail(exc)
+    finally:
+        c.close()
+    data = result.to_dict()
+    if as_json:
+        out.print_json(json.dumps(data))
+        return
+    if result.up_to_date:
+        out.print(f"[green]up to date[/green] {result.repo_url} @ {result.commit[:12]}")
+    table = Table(show_header=False, box=None)
+    for key in ("repo_url", "commit", "previous_commit", "mode", "files_indexed",
+                "files_removed", "chunks_written", "chunks_pending_vectors", "skipped",
+                "languages", "searchable_after_s", "elapsed_s"):
+        table.add_row(key, str(data.get(key)))
+    out.print(table)
+    if result.chunks_pending:
+        out.print(f"{result.chunks_pending} chunks still lack dense vectors; lexical search "
+                  "covers them. Run `kosha embed` to finish.")
+
+
+@app.command()
+def embed(target: Annotated[str, typer.Argument(help="local repository path or repo URL")],
+          tenant: Annotated[str | None, typer.Option(help="tenant key")] = None) -> None:
+    """Compute the dense vectors a repository still lacks."""
+    c = _container()
+    try:
+        req = _request(target, None, False, tenant)
+        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            n = c.indexer.embed_pending(req.tenant, req.repo_url, on_progress=_Bar(bar))
+        out.print(f"{n} chunks still pending")
+    except KoshaError as exc:
+        _fail(exc)
+    finally:
+        c.close()
+
+
+def _repo_url(value: str) -> str:
+    path = Path(value).expanduser()
+    if path.exists():
+        top = _local_repo(path)
+        return (top or path.resolve()).as_uri()
+    return parse_repo_url(value).url
+
+
+@app.command()
+def search(query: Annotated[str, typer.Argument(help="what to look for")],
+           tenant: Annotated[str, typer.Option(help="tenant key")] = "local",
+           repo: Annotated[list[str] | None, typer.Option(help="limit to these repos")] = None,
+           k: Annotated[int, typer.Option("-k", help="number of results")] = 10,
+           lang: Annotated[list[str] | None, typer.Option(help="only these languages")] = None,
+           as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Search the indexed code of a tenant."""
+    c = _container()
+    try:
+        key = parse_tenant_key(tenant)
+        repos = c.meta.list_repos(c.meta.tenants_read_by(key), indexed_only=True)
+        if repo:
+            wanted = {_repo_url(r) for r in repo}
+            missing = wanted - {r.repo_url for r in repos}
+            if missing:
+                raise NotFound(f"not indexed for tenant {key}: {', '.join(sorted(missing))}")
+            repos = [r for r in repos if r.repo_url in wanted]
+        filters = SearchFilters(langs=tuple(lang or ()))
+        response = c.search.search(repos, query, top_k=max(1, min(k, 100)), filters=filters)
+    except KoshaError as exc:
+        _fail(exc)
+    finally:
+        c.close()
+    if as_json:
+        out.print_json(json.dumps(response.to_dict()))
+        return
+    if not response.hits:
+        out.print(f"[yellow]no results[/yellow]: {response.reason}")
+        return
+    for i, h in enumerate(response.hits, 1):
+        out.print(f"[bold]{i}. {h.rel_path}:{h.start_line}-{h.end_line}[/bold]  "
+                  f"{h.symbol or ''} [dim]({h.kind}, {h.lang}, score {h.score:.4f})[/dim]")
+        out.print(f"   [link={h.link}]{h.link}[/link]")
+        for line in h.code.splitlines()[:6]:
+            out.print(Text("   │ ", style="dim") + Text(line), soft_wrap=True)
+
+
+@app.command()
+def repos(tenant: Annotated[str, typer.Option(help="tenant key")] = "local") -> None:
+    """List the repositories of a tenant and what is indexed."""
+    c = _container()
+    try:
+        rows = c.meta.list_repos(c.meta.tenants_read_by(parse_tenant_key(tenant)))
+    except KoshaError as exc:
+        _fail(exc)
+    finally:
+        c.close()
+    table = Table("id", "repo", "commit", "ref")
+    for r in rows:
+        table.add_row(str(r.id), r.repo_url, (r.last_indexed_commit or "-")[:12],
+                      r.last_indexed_ref or "-")
+    out.print(table)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the metadata schema (SQLite or PostgreSQL)."""
+    from kosha.adapters.sql.engine import make_engine
+    from kosha.adapters.sql.engine import migrate as run_migrations
+
+    settings = Settings()
+    engine = make_engine(settings.sql_url)
+    run_migrations(engine)
+    engine.dispose()
+    out.print(f"schema up to date at {engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def serve(host: Annotated[str | None, typer.Option(help="bind address")] = None,
+          port: Annotated[int | None, typer.Option(help="port")] = None) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from kosha.entrypoints.api.app import create_app
+
+    settings = Settings()
+    out.print(f"Kosha on http://{host or settings.host}:{port or settings.port}  "
+              f"(docs: /docs, data: {settings.home_dir})")
+    uvicorn.run(create_app(Container(settings)), host=host or settings.host,
+                port=port or settings.port, log_level=settings.log_level.lower())
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("KOSHA_LOG_LEVEL", "WARNING").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted: the previous index stays searchable; run again to finish")
+        sys.exit(130)
