@@ -30,11 +30,11 @@ MAX_TOKEN_LEN = 64
 def _analyse_token(token: str) -> str:
     """`parseRepoURL` -> `parserepourl pars repo url`; stop words and noise -> ''."""
     lowered = token.lower()
-    if len(lowered) > MAX_TOKEN_LEN or lowered in STOP_WORDS:
+    whole = lowered.strip("_")
+    if len(lowered) > MAX_TOKEN_LEN or whole in STOP_WORDS:  # `_the` is still `the`
         return ""
     parts = [p.lower() for p in _PARTS.findall(token)]
     words = [w for w in parts if w not in STOP_WORDS]
-    whole = lowered.strip("_")
     if len(parts) <= 1:
         return _STEMMER.stemWord(whole) if whole else ""
     return " ".join([whole, *_STEMMER.stemWords(words)])

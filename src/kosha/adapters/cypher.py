@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from kosha.domain.models import GRAPH_LABELS, Edge, Kind, StoreScope, Symbol, file_key
+from kosha.domain.models import GRAPH_LABELS, Edge, GraphFile, Kind, StoreScope, Symbol, file_key
 
 LABELS = ("File", "Class", "Method", "Function")
 DEFINITION_LABELS = ("Class", "Method", "Function")
@@ -38,18 +38,19 @@ class CypherGraphStore:
             self._run(query, {**params, "rows": rows[i:i + _BATCH]})
 
     # --- writes ------------------------------------------------------------------------
-    def write_symbols(self, tenant_key: str, project_id: int, file_sha: str,
-                      symbols: Sequence[Symbol], edges: Sequence[Edge],
-                      import_paths: Sequence[str] = ()) -> None:
+    def write_files(self, tenant_key: str, project_id: int, files: Sequence[GraphFile]) -> None:
+        """Write the symbols and CONTAINS edges of many file versions (idempotent)."""
         by_label: dict[str, list[dict]] = defaultdict(list)
-        for s in symbols:
-            by_label[GRAPH_LABELS[s.kind]].append({
-                "id": s.node_id, "file_sha": file_sha, "file_key": file_key(s.rel_path, file_sha),
-                "name": s.name, "qualified_name": s.qualified_name, "rel_path": s.rel_path,
-                "start_line": s.start_line, "end_line": s.end_line, "lang": s.lang,
-                "calls": list(s.calls),
-                "import_paths": list(import_paths) if s.kind == Kind.FILE else [],
-            })
+        for f in files:
+            for s in f.symbols:
+                by_label[GRAPH_LABELS[s.kind]].append({
+                    "id": s.node_id, "file_sha": f.file_sha,
+                    "file_key": file_key(s.rel_path, f.file_sha), "name": s.name,
+                    "qualified_name": s.qualified_name, "rel_path": s.rel_path,
+                    "start_line": s.start_line, "end_line": s.end_line, "lang": s.lang,
+                    "calls": list(s.calls),
+                    "import_paths": list(f.import_paths) if s.kind == Kind.FILE else [],
+                })
         for label, rows in by_label.items():
             self._run_batched(
                 f"UNWIND $rows AS r MERGE (n:{label} {{id: r.id, tenant: $tenant}}) "
@@ -58,7 +59,7 @@ class CypherGraphStore:
                 "n.start_line = r.start_line, n.end_line = r.end_line, n.lang = r.lang, "
                 "n.calls = r.calls, n.import_paths = r.import_paths, n.rank = 0.0",
                 rows, {"tenant": tenant_key, "pid": project_id})
-        self.write_edges(tenant_key, project_id, edges)
+        self.write_edges(tenant_key, project_id, [e for f in files for e in f.edges])
 
     def write_edges(self, tenant_key: str, project_id: int, edges: Iterable[Edge]) -> None:
         groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
@@ -68,12 +69,17 @@ class CypherGraphStore:
             groups[(e.type, GRAPH_LABELS[e.src_kind], GRAPH_LABELS[e.dst_kind])].append(
                 {"src": e.src, "dst": e.dst})
         for (etype, src, dst), rows in groups.items():
-            self._run_batched(
-                f"UNWIND $rows AS r MATCH (a:{src} {{id: r.src}}), (b:{dst} {{id: r.dst}}) "
-                "WHERE a.tenant = $tenant AND b.tenant = $tenant "
-                "AND a.project_id = $pid AND b.project_id = $pid "
-                f"MERGE (a)-[e:{etype}]->(b) SET e.tenant = $tenant, e.project_id = $pid",
-                rows, {"tenant": tenant_key, "pid": project_id})
+            self._write_edge_group(tenant_key, project_id, etype, src, dst, rows)
+
+    def _write_edge_group(self, tenant_key: str, project_id: int, etype: str, src: str,
+                          dst: str, rows: list[dict]) -> None:
+        """MERGE edges whose endpoints both belong to this tenant and repo."""
+        self._run_batched(
+            f"UNWIND $rows AS r MATCH (a:{src} {{id: r.src}}), (b:{dst} {{id: r.dst}}) "
+            "WHERE a.tenant = $tenant AND b.tenant = $tenant "
+            "AND a.project_id = $pid AND b.project_id = $pid "
+            f"MERGE (a)-[e:{etype}]->(b) SET e.tenant = $tenant, e.project_id = $pid",
+            rows, {"tenant": tenant_key, "pid": project_id})
 
     def set_ranks(self, tenant_key: str, project_id: int, kind: Kind,
                   ranks: dict[str, float]) -> None:

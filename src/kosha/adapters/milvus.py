@@ -152,9 +152,16 @@ class MilvusVectorStore:
         """Fill in dense vectors of existing rows (partial upsert keeps text and BM25)."""
         items = list(vectors.items())
         for i in range(0, len(items), _BATCH):
-            rows = [{"chunk_id": cid, "tenant_key": tenant_key, "dense": list(v),
-                     "vec_model": model} for cid, v in items[i:i + _BATCH]]
-            self.client.upsert(self.collection, rows, partial_update=True)
+            batch = dict(items[i:i + _BATCH])
+            # Only rows this tenant owns: a partial upsert keyed by id alone would otherwise
+            # re-home another tenant's row.
+            owned = self.client.query(
+                self.collection, output_fields=["chunk_id"],
+                filter=f"tenant_key == {_q(tenant_key)} and chunk_id in {_qs(list(batch))}")
+            rows = [{"chunk_id": r["chunk_id"], "tenant_key": tenant_key,
+                     "dense": list(batch[r["chunk_id"]]), "vec_model": model} for r in owned]
+            if rows:
+                self.client.upsert(self.collection, rows, partial_update=True)
 
     def pending_vectors(self, tenant_key: str, project_id: int, limit: int) -> list[dict]:
         """Rows still without a dense vector, with what their embedding text needs."""

@@ -126,6 +126,16 @@ class ParsedFile:
 
 
 @dataclass
+class GraphFile:
+    """One file version's graph: its symbols, CONTAINS edges and resolved import paths."""
+
+    file_sha: str
+    symbols: list[Symbol]
+    edges: list[Edge]
+    import_paths: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ChunkRecord:
     """A chunk as stored in the vector/lexical index, with its tenant, repo and file version."""
 

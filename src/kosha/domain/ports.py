@@ -1,11 +1,24 @@
-"""Ports: the small interfaces services use; adapters implement them for each engine."""
+"""Ports: the small interfaces services use; adapters implement them for each engine.
+
+Every method that reads or writes tenant data takes the tenant (or a scope naming it): the
+adapters apply it inside their query, never afterwards.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
-from kosha.domain.models import ChunkHit, ChunkRecord, Edge, FileVersion, StoreScope, Symbol
+from kosha.domain.models import (
+    ChunkHit,
+    ChunkRecord,
+    Edge,
+    GraphFile,
+    Kind,
+    SearchFilters,
+    StoreScope,
+    Symbol,
+)
 
 
 class Embedder(Protocol):
@@ -19,31 +32,33 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> list[float]: ...
 
 
-class SearchFilters(Protocol):
-    langs: tuple[str, ...]
-    kinds: tuple[str, ...]
-    path_prefix: str
-
-
 class VectorStore(Protocol):
-    """Chunks with dense vectors and a lexical (BM25) index; every call carries the tenant."""
+    """Chunks with dense vectors and a code-aware lexical (BM25) index."""
 
     def ensure(self) -> None: ...
 
-    def upsert(self, records: Sequence[ChunkRecord]) -> None: ...
+    def upsert(self, records: Sequence[ChunkRecord], model: str = "") -> None:
+        """Write chunks; a record without a vector waits for one (see `pending_vectors`)."""
+
+    def set_vectors(self, tenant_key: str, vectors: dict[str, Sequence[float]],
+                    model: str) -> None: ...
+
+    def pending_vectors(self, tenant_key: str, project_id: int, limit: int) -> list[dict]: ...
+
+    def count_pending(self, tenant_key: str, project_id: int) -> int: ...
 
     def delete_file_versions(self, tenant_key: str, project_id: int,
                              versions: Sequence[tuple[str, str]]) -> None:
-        """Delete the chunks of (rel_path, file_sha) pairs of one repo."""
+        """Delete the chunks of (rel_path, file_sha) versions of one repo."""
 
     def delete_project(self, tenant_key: str, project_id: int) -> None: ...
 
     def delete_tenant(self, tenant_key: str) -> None: ...
 
     def search_dense(self, scope: StoreScope, vector: Sequence[float], limit: int,
-                     filters: SearchFilters | None = None) -> list[ChunkHit]: ...
+                     filters: SearchFilters | None = None, model: str = "") -> list[ChunkHit]: ...
 
-    def search_lexical(self, scope: StoreScope, text: str, limit: int,
+    def search_lexical(self, scope: StoreScope, query: str, limit: int,
                        filters: SearchFilters | None = None) -> list[ChunkHit]: ...
 
     def count(self, scope: StoreScope) -> int: ...
@@ -54,22 +69,33 @@ class GraphStore(Protocol):
 
     def ensure(self) -> None: ...
 
-    def write_symbols(self, tenant_key: str, project_id: int, file_sha: str,
-                      symbols: Sequence[Symbol], edges: Sequence[Edge]) -> None: ...
+    def write_files(self, tenant_key: str, project_id: int,
+                    files: Sequence[GraphFile]) -> None:
+        """Symbols and CONTAINS edges of file versions; idempotent."""
 
-    def write_edges(self, tenant_key: str, project_id: int, edges: Sequence[Edge]) -> None: ...
+    def write_edges(self, tenant_key: str, project_id: int, edges: Iterable[Edge]) -> None: ...
+
+    def set_ranks(self, tenant_key: str, project_id: int, kind: Kind,
+                  ranks: dict[str, float]) -> None: ...
 
     def delete_file_versions(self, tenant_key: str, project_id: int,
                              versions: Sequence[tuple[str, str]]) -> None: ...
+
+    def delete_project(self, tenant_key: str, project_id: int) -> None: ...
+
+    def delete_tenant(self, tenant_key: str) -> None: ...
 
     def symbols_by_name(self, scope: StoreScope, names: Iterable[str]) -> list[Symbol]: ...
 
     def callers_of_names(self, scope: StoreScope, names: Iterable[str]) -> list[Symbol]:
         """Symbols whose recorded call names include any of `names`."""
 
-    def delete_project(self, tenant_key: str, project_id: int) -> None: ...
+    def importers_of_paths(self, scope: StoreScope,
+                           paths: Iterable[str]) -> list[tuple[str, str, str]]: ...
 
-    def delete_tenant(self, tenant_key: str) -> None: ...
+    def files(self, scope: StoreScope, paths: Iterable[str]) -> list[Symbol]: ...
+
+    def count(self, scope: StoreScope) -> dict[str, int]: ...
 
 
 class BlobStore(Protocol):
@@ -84,16 +110,3 @@ class BlobStore(Protocol):
     def delete_prefix(self, tenant_key: str, prefix: str) -> None: ...
 
     def list(self, tenant_key: str, prefix: str) -> Iterator[str]: ...
-
-
-class GitSource(Protocol):
-    """A bare mirror of one repository."""
-
-    def resolve(self, ref: str) -> str: ...
-
-    def list_files(self, commit: str) -> list[FileVersion]: ...
-
-    def diff(self, old: str, new: str) -> list[tuple[str, str]]:
-        """(status, rel_path) pairs between two commits; status is A, M or D."""
-
-    def read_blobs(self, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]: ...

@@ -15,6 +15,7 @@ _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,
 _SCP = re.compile(r"^(?P<user>[a-z0-9_.-]+)@(?P<host>[^:/\s]+):(?P<path>[^\s]+)$")
 _NAMED_TENANT = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}(:[a-z0-9][a-z0-9_.-]{0,127})?$")
 MAX_URL_LEN = 2048
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def _check_segment(seg: str, what: str, error: type[Exception]) -> str:
@@ -67,7 +68,9 @@ def parse_repo_url(raw: str) -> RepoRef:
     """
     if not isinstance(raw, str):
         raise InvalidRepoUrl("repo_url must be a string")
-    text = raw.strip()
+    # Only surrounding blanks are trimmed: str.strip() alone would also drop (and so accept)
+    # newlines, control characters and non-ASCII spaces such as U+00A0.
+    text = raw.strip(" ")
     if not text or len(text) > MAX_URL_LEN:
         raise InvalidRepoUrl("repo_url is empty or too long")
     if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in text) or not text.isascii():
@@ -88,6 +91,10 @@ def parse_repo_url(raw: str) -> RepoRef:
             port = parts.port
         except ValueError as exc:
             raise InvalidRepoUrl(f"repo_url is not a valid URL: {exc}") from None
+        if port == 0:
+            raise InvalidRepoUrl("repo_url has an invalid port 0")
+        if port == _DEFAULT_PORTS.get(parts.scheme):
+            port = None  # https://h:443/a/b is https://h/a/b: one repo, one identity
         if parts.scheme not in ("https", "http", "ssh"):
             raise InvalidRepoUrl(
                 f"repo_url scheme {parts.scheme or '(none)'!r} is not allowed; "
@@ -178,7 +185,7 @@ def parse_tenant_key(raw: str) -> TenantKey:
     """Parse `<domain>//<g1>/<g2>…`, `<domain>//<region>/*`, or a named tenant like `local`."""
     if not isinstance(raw, str):
         raise InvalidTenantKey("tenant key must be a string")
-    text = raw.strip()
+    text = raw.strip(" ")  # as for URLs: never strip (and so accept) control characters
     if not text or len(text) > 512 or not text.isascii():
         raise InvalidTenantKey("tenant key is empty, too long or not ASCII")
     if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in text):

@@ -81,8 +81,10 @@ def decode_source(data: bytes) -> str | SkipReason:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("utf-8", errors="replace")
-        # A stray latin-1 byte is fine; a file that is mostly not UTF-8 is not text we read.
-        if text.count("\ufffd") > max(8, len(text) // 100):
+        # A stray latin-1 byte is fine; a file that is mostly not UTF-8 is not text we read
+        # (the floor of 8 must not let a short file that is all bad bytes through).
+        bad = text.count("\ufffd")
+        if bad > max(8, len(text) // 100) or bad * 2 > len(text):
             return SkipReason.ENCODING
     if text.startswith("\ufeff"):
         text = text[1:]

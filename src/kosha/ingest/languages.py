@@ -56,7 +56,10 @@ SPECS: dict[str, LangSpec] = {
         functions=_fs("function_definition"),
         calls={"call": "function"},
         imports=_fs("import_statement", "import_from_statement"),
-        import_pattern=re.compile(r"^\s*(?:from\s+(\.*[\w.]*)\s+import|import\s+([\w.]+))", re.M),
+        # `from m import a, b` names one module (the rest of the statement is consumed);
+        # `import a as x, b` names each one after `import` or a comma
+        import_pattern=re.compile(
+            r"^\s*from\s+(\.*[\w.]*)\s+import\b[\s\S]*|(?:^\s*import\s+|,\s*)([\w.]+)", re.M),
         wrappers=_fs("decorated_definition"),
     ),
     "javascript": LangSpec(
@@ -86,7 +89,7 @@ SPECS: dict[str, LangSpec] = {
                       "compact_constructor_declaration"),
         calls={"method_invocation": "name", "object_creation_expression": "type"},
         imports=_fs("import_declaration"),
-        import_pattern=re.compile(r"import\s+(?:static\s+)?([\w.]+)"),
+        import_pattern=re.compile(r"import\s+(?:static\s+)?(\w+(?:\.\w+)*)"),  # not `.*`
     ),
     "rust": LangSpec(
         name="rust",
@@ -94,7 +97,7 @@ SPECS: dict[str, LangSpec] = {
         functions=_fs("function_item"),
         calls={"call_expression": "function", "macro_invocation": "macro"},
         imports=_fs("use_declaration"),
-        import_pattern=re.compile(r"use\s+([\w:]+)"),
+        import_pattern=re.compile(r"use\s+((?:::)?\w+(?:::\w+)*)"),  # not `::{…}`, `::*`
         namespaces=_fs("mod_item"),
     ),
     "c": LangSpec(
@@ -190,6 +193,9 @@ def detect_language(rel_path: str) -> tuple[str | None, bool]:
         return _CODE_EXTENSIONS[suffix], True
     if name in _TEXT_NAMES:
         return _TEXT_NAMES[name], False
+    double = "".join(p.suffixes[-2:]).lower()  # `.txt.in`
+    if double in _TEXT_EXTENSIONS:
+        return _TEXT_EXTENSIONS[double], False
     if suffix in _TEXT_EXTENSIONS:
         return _TEXT_EXTENSIONS[suffix], False
     return None, False

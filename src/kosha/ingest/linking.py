@@ -24,6 +24,7 @@ class NewVersions:
     symbols: list[Symbol] = field(default_factory=list)
     import_paths: dict[str, list[str]] = field(default_factory=dict)  # rel_path -> targets
     changed_paths: set[str] = field(default_factory=set)  # paths whose old versions go away
+    fresh: bool = False  # every earlier version is replaced: nothing old to link with
 
     def add(self, symbols: Iterable[Symbol], rel_path: str, import_paths: list[str]) -> None:
         self.symbols.extend(symbols)
@@ -48,9 +49,10 @@ def link(graph, scope: StoreScope, new: NewVersions) -> list[Edge]:  # noqa: ANN
     for s in new.symbols:
         if s.kind in _DEFINITIONS:
             table[s.name].append(s)
-    wanted = {name for s in new.symbols for name in s.calls} | set(table)
-    for s in filter(unchanged, graph.symbols_by_name(scope, wanted)):
-        table[s.name].append(s)
+    if not new.fresh:
+        wanted = {name for s in new.symbols for name in s.calls} | set(table)
+        for s in filter(unchanged, graph.symbols_by_name(scope, wanted)):
+            table[s.name].append(s)
 
     edges: set[Edge] = set()
 
@@ -63,20 +65,23 @@ def link(graph, scope: StoreScope, new: NewVersions) -> list[Edge]:  # noqa: ANN
     for caller in new.symbols:
         calls_from(caller, caller.calls, set(new.import_paths.get(caller.rel_path, ())))
     new_names = {s.name for s in new.symbols if s.kind in _DEFINITIONS}
-    for caller in filter(unchanged, graph.callers_of_names(scope, new_names)):
-        calls_from(caller, [n for n in caller.calls if n in new_names], set())
+    if not new.fresh:
+        for caller in filter(unchanged, graph.callers_of_names(scope, new_names)):
+            calls_from(caller, [n for n in caller.calls if n in new_names], set())
 
     # IMPORTS: File -> File
     new_files = {s.rel_path: s for s in new.symbols if s.kind == Kind.FILE}
     targets_needed = {p for paths in new.import_paths.values() for p in paths} - set(new_files)
-    old_files = {s.rel_path: s for s in graph.files(scope, targets_needed) if unchanged(s)}
+    old_files = {} if new.fresh else {
+        s.rel_path: s for s in graph.files(scope, targets_needed) if unchanged(s)}
     for path, targets in new.import_paths.items():
         src = new_files.get(path)
         for target in targets:
             dst = new_files.get(target) or old_files.get(target)
             if src is not None and dst is not None and dst.node_id != src.node_id:
                 edges.add(Edge(src.node_id, Kind.FILE, dst.node_id, Kind.FILE, "IMPORTS"))
-    for importer_id, importer_path, target in graph.importers_of_paths(scope, new_files):
+    importers = [] if new.fresh else graph.importers_of_paths(scope, new_files)
+    for importer_id, importer_path, target in importers:
         if importer_path in new.changed_paths:
             continue  # a replaced version, or a new one linked above
         edges.add(Edge(importer_id, Kind.FILE, new_files[target].node_id, Kind.FILE, "IMPORTS"))

@@ -17,7 +17,7 @@ MAX_CHUNK_LINES = 150
 PART_LINES = 100
 MAX_CALLS_PER_SYMBOL = 256
 MAX_IMPORTS_PER_FILE = 256
-_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+_IDENT = re.compile(r"(?:[^\W\d]|\$)[\w$]*")  # Unicode letters too: `größe`, `名前`
 _GENERIC_ARGS = re.compile(r"<[^<>()]*>")
 
 
@@ -32,7 +32,10 @@ def _text(node: Node | None) -> str:
 
 def _last_identifier(text: str) -> str:
     """`self.repo.fetch`, `Vec::<u8>::new`, `obj->call` -> the called name."""
-    found = _IDENT.findall(_GENERIC_ARGS.sub("", text))
+    stripped = _GENERIC_ARGS.sub("", text)
+    while stripped != text:  # nested generics: `collect::<Vec<_>>`
+        text, stripped = stripped, _GENERIC_ARGS.sub("", stripped)
+    found = _IDENT.findall(stripped)
     return found[-1] if found else ""
 
 
@@ -49,6 +52,12 @@ class _Def:
     calls: list[str] = field(default_factory=list)
 
 
+def _last_row(node: Node) -> int:
+    """The last row a node really occupies (an end at column 0 means the row before)."""
+    row = node.end_point.row
+    return row - 1 if node.end_point.column == 0 and row > node.start_point.row else row
+
+
 def _c_declarator_name(node: Node) -> tuple[str, str]:
     """(owner, name) of a C/C++ function definition's declarator chain."""
     decl = node.child_by_field_name("declarator")
@@ -59,14 +68,23 @@ def _c_declarator_name(node: Node) -> tuple[str, str]:
     if decl is None:
         return "", ""
     if decl.type == "qualified_identifier":
-        scope = _text(decl.child_by_field_name("scope"))
-        return _last_identifier(scope), _last_identifier(_text(decl.child_by_field_name("name")))
+        # `ns::Foo::bar` nests: the owner is the scope closest to the name
+        scope, name = decl.child_by_field_name("scope"), decl.child_by_field_name("name")
+        while name is not None and name.type == "qualified_identifier":
+            scope, name = name.child_by_field_name("scope"), name.child_by_field_name("name")
+        owner = _last_identifier(_text(scope))
+        if name is not None and name.type in ("destructor_name", "operator_name"):
+            return owner, _text(name)  # `~Foo`, `operator==`
+        return owner, _last_identifier(_text(name))
     return "", _text(decl)
 
 
 def _go_receiver(node: Node) -> str:
     receiver = node.child_by_field_name("receiver")
-    return _last_identifier(_text(receiver).split(")")[0].split(" ")[-1]) if receiver else ""
+    if receiver is None:
+        return ""
+    # `(s *Store[K, V])` -> Store
+    return _last_identifier(_text(receiver).split(")")[0].split("[")[0].split(" ")[-1])
 
 
 def _anonymous_name(node: Node) -> str:
@@ -75,7 +93,9 @@ def _anonymous_name(node: Node) -> str:
     if parent is None:
         return ""
     if parent.type in ("variable_declarator", "public_field_definition", "field_definition"):
-        return _last_identifier(_text(parent.child_by_field_name("name")))
+        # JavaScript's `field_definition` names its field `property`
+        name = parent.child_by_field_name("name") or parent.child_by_field_name("property")
+        return _last_identifier(_text(name))
     if parent.type == "assignment_expression":
         return _last_identifier(_text(parent.child_by_field_name("left")))
     if parent.type == "pair":
@@ -117,6 +137,8 @@ class _FileParser:
             return _go_receiver(node), _text(node.child_by_field_name("name"))
         if node.type in self.spec.anonymous_functions:
             return "", _anonymous_name(node)
+        if node.type == "operator_declaration":  # C# `operator +` has no name field
+            return "", "operator" + _text(node.child_by_field_name("operator"))
         return "", _last_identifier(_text(node.child_by_field_name("name")))
 
     def _span_start(self, node: Node) -> int:
@@ -129,14 +151,26 @@ class _FileParser:
             # `export const f = () => …`: the chunk starts at the declaration
             while top.parent is not None and top.parent.type in (
                     "variable_declarator", "lexical_declaration", "variable_declaration",
-                    "export_statement", "assignment_expression", "expression_statement"):
+                    "export_statement", "assignment_expression", "expression_statement",
+                    "public_field_definition", "field_definition"):
                 top = top.parent
         start = top.start_point.row
-        prev = top.prev_named_sibling
-        while prev is not None and "comment" in prev.type and prev.end_point.row >= start - 1:
+        # Python and Ruby hang a comment before a body's first member outside the body node.
+        anchor = top
+        while (anchor.prev_named_sibling is None and anchor.parent is not None
+               and anchor.parent.start_byte == anchor.start_byte):
+            anchor = anchor.parent
+        prev = anchor.prev_named_sibling
+        while (prev is not None and ("comment" in prev.type or prev.type == "attribute_item")
+               and prev.end_point.row >= start - 1 and self._starts_line(prev)):
             start = prev.start_point.row
             prev = prev.prev_named_sibling
         return start + 1
+
+    def _starts_line(self, node: Node) -> bool:
+        """Nothing but indentation before the node on its line (not a trailing comment)."""
+        line_start = self.source.rfind(b"\n", 0, node.start_byte) + 1
+        return not self.source[line_start:node.start_byte].strip()
 
     def _add_def(self, node: Node, kind: Kind, name: str, owner: str,
                  parent: int | None) -> int:
@@ -144,7 +178,7 @@ class _FileParser:
         qualified = f"{prefix}.{name}" if prefix else name
         self.defs.append(_Def(kind=kind, name=name, qualified=qualified, node=node,
                               span_start=self._span_start(node), start=node.start_point.row + 1,
-                              end=node.end_point.row + 1, parent=parent))
+                              end=_last_row(node) + 1, parent=parent))
         return len(self.defs) - 1
 
     # --- traversal ---------------------------------------------------------------------
@@ -217,9 +251,11 @@ def _windows(rel_path: str, lang: str, lines: list[str], rows: list[int],
     """Group 1-based line numbers into contiguous windows of at most WINDOW_LINES."""
     chunks: list[Chunk] = []
     run: list[int] = []
+    continued = False  # the run goes on from a window cut at WINDOW_LINES
 
     def flush() -> None:
-        if sum(1 for r in run if lines[r - 1].strip()) >= min_nonblank:
+        nonblank = sum(1 for r in run if lines[r - 1].strip())
+        if nonblank >= (1 if continued else min_nonblank):
             # trim blank edges so line ranges point at code
             body = [r for r in run if lines[r - 1].strip()]
             a, b = body[0], body[-1]
@@ -229,7 +265,9 @@ def _windows(rel_path: str, lang: str, lines: list[str], rows: list[int],
 
     for r in rows:
         if run and (r != run[-1] + 1 or len(run) >= WINDOW_LINES):
+            full = r == run[-1] + 1
             flush()
+            continued = full
         run.append(r)
     if run:
         flush()
@@ -259,13 +297,15 @@ def parse_source(rel_path: str, text: str, lang: str, has_grammar: bool,
     `id_prefix` makes node ids unique per (tenant, repo, file version).
     """
     lines = text.split("\n")
+    # A final newline ends the last line; it does not open another one.
+    line_count = len(lines) - 1 if len(lines) > 1 and text.endswith("\n") else len(lines)
     file_id = sha1(f"{id_prefix}|file")
     file_symbol = Symbol(file_id, Kind.FILE, rel_path.rsplit("/", 1)[-1], rel_path, rel_path,
-                         1, len(lines), lang)
+                         1, line_count, lang)
     spec = SPECS.get(lang) if has_grammar else None
     if spec is None:
         chunks = _windows(rel_path, lang, lines, list(range(1, len(lines) + 1)), 1)
-        return ParsedFile(rel_path, lang, len(lines), chunks, [file_symbol], [], [])
+        return ParsedFile(rel_path, lang, line_count, chunks, [file_symbol], [], [])
 
     source = text.encode("utf-8", "surrogatepass")
     fp = _FileParser(spec, source, lines)
@@ -277,10 +317,14 @@ def parse_source(rel_path: str, text: str, lang: str, has_grammar: bool,
     edges: list[Edge] = []
     chunks: list[Chunk] = []
     ids: list[str] = []
+    seen: set[str] = set()
     covered: set[int] = set()
     for i, d in enumerate(fp.defs):
         node_id = sha1(f"{id_prefix}|{d.kind}|{d.qualified}|{d.start}")
+        if node_id in seen:  # same name on one line (`void f(int a) {} void f(String s) {}`)
+            node_id = sha1(f"{id_prefix}|{d.kind}|{d.qualified}|{d.start}|{d.node.start_byte}")
         ids.append(node_id)
+        seen.add(node_id)
         symbols.append(Symbol(node_id, d.kind, d.name, d.qualified, rel_path, d.span_start,
                               d.end, lang, d.calls))
         if d.parent is None:
@@ -301,4 +345,4 @@ def parse_source(rel_path: str, text: str, lang: str, has_grammar: bool,
     leftover = [r for r in range(1, len(lines) + 1) if r not in covered]
     chunks.extend(_windows(rel_path, lang, lines, leftover, 1 if not chunks else 2))
     chunks.sort(key=lambda c: (c.start_line, c.end_line))
-    return ParsedFile(rel_path, lang, len(lines), chunks, symbols, edges, fp.imports)
+    return ParsedFile(rel_path, lang, line_count, chunks, symbols, edges, fp.imports)

@@ -175,7 +175,8 @@ class IndexService:
         reporter.phase("scan")
         tree = mirror.list_files(commit)
         by_path = {f.rel_path: f for f in tree}
-        if req.mode == "full" or previous is None or not live:
+        fresh = req.mode == "full" or previous is None or not live
+        if fresh:
             considered = tree
         elif mirror.has_commit(previous):
             considered = [by_path[p] for _, p in mirror.diff(previous, commit) if p in by_path]
@@ -199,7 +200,7 @@ class IndexService:
         maker = VectorMaker(self.embedder, self.meta, tenant.id)
         embed_now = len(candidates) <= self.inline_embed_files
         writer = StoreWriter(self.vectors, self.graph, self.blobs, repo, commit)
-        new = NewVersions()
+        new = NewVersions(fresh=fresh)
         upserts: list[LiveFile] = []
         for batch in _batches(candidates, BATCH_FILES):
             self.meta.acquire_lock(repo.id, lease, self.lock_ttl)  # renew the lease

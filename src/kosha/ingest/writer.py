@@ -8,7 +8,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kosha.domain.models import ChunkRecord, LiveFile, ParsedFile, RepoRecord, sha1
+from kosha.domain.models import ChunkRecord, GraphFile, LiveFile, ParsedFile, RepoRecord, sha1
 from kosha.ingest.vectors import VectorMaker, embedding_text
 
 log = logging.getLogger(__name__)
@@ -23,10 +23,10 @@ def manifest_key(project_id: int, commit: str) -> str:
     return f"{project_id}/{commit}/manifest.json.gz"
 
 
-def chunk_id(tenant_key: str, project_id: int, rel_path: str, file_sha: str, kind: str,
-             qualified_name: str, start: int, end: int, part: int) -> str:
-    return sha1(f"{tenant_key}|{project_id}|{rel_path}|{file_sha}|{kind}|{qualified_name}|"
-                f"{start}|{end}|{part}")
+def chunk_id(tenant_key: str, project_id: int, rel_path: str, file_sha: str,
+             ordinal: int) -> str:
+    """Deterministic per (tenant, repo, file version, position of the chunk in the file)."""
+    return sha1(f"{tenant_key}|{project_id}|{rel_path}|{file_sha}|{ordinal}")
 
 
 @dataclass
@@ -59,11 +59,10 @@ class StoreWriter:
         for v in versions:
             self.blobs.put(self.tenant, blob_key(self.repo.id, self.commit, v.rel_path),
                            gzip.compress(v.raw, compresslevel=6))
-            for ch in v.parsed.chunks:
+            for ordinal, ch in enumerate(v.parsed.chunks):
                 records.append(ChunkRecord(
                     chunk_id=chunk_id(self.tenant, self.repo.id, v.rel_path, v.file_sha,
-                                      str(ch.kind), ch.qualified_name, ch.start_line,
-                                      ch.end_line, ch.part),
+                                      ordinal),
                     tenant_key=self.tenant, project_id=self.repo.id, commit=self.commit,
                     file_sha=v.file_sha, chunk=ch))
         pending = 0
@@ -75,9 +74,9 @@ class StoreWriter:
                 r.vector = vec
             pending = sum(1 for r in records if r.vector is None)
         self.vectors.upsert(records, maker.embedder.model_id if maker else "")
-        for v in versions:
-            self.graph.write_symbols(self.tenant, self.repo.id, v.file_sha, v.parsed.symbols,
-                                     v.parsed.contains, v.import_paths)
+        self.graph.write_files(self.tenant, self.repo.id, [
+            GraphFile(v.file_sha, v.parsed.symbols, v.parsed.contains, v.import_paths)
+            for v in versions])
         live = [LiveFile(rel_path=v.rel_path, file_sha=v.file_sha, lang=v.parsed.lang,
                          size=v.size, line_count=v.parsed.line_count,
                          chunk_count=len(v.parsed.chunks), blob_commit=self.commit)

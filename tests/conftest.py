@@ -1,0 +1,130 @@
+"""Shared fixtures: real SQLite/PostgreSQL, Milvus Lite, ladybug, git repositories."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+PG_ADMIN = os.environ.get("KOSHA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _pg_admin_conn():  # noqa: ANN202
+    import psycopg
+
+    return psycopg.connect(PG_ADMIN.replace("+psycopg", ""), autocommit=True, connect_timeout=3)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    try:
+        admin = _pg_admin_conn()
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    name = f"kosha_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test runs on SQLite and on PostgreSQL (fresh schema each time)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kosha.db'}"
+        return
+    base = request.getfixturevalue("pg_url")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    yield base
+
+
+@pytest.fixture
+def meta(sql_url: str):  # noqa: ANN201
+    from kosha.adapters.sql.engine import make_engine, migrate
+    from kosha.adapters.sql.metadata import SqlMetadataStore
+
+    engine = make_engine(sql_url)
+    migrate(engine)
+    yield SqlMetadataStore(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One Milvus Lite database per session; tests use collections of their own."""
+    return str(tmp_path_factory.mktemp("milvus") / "milvus.db")
+
+
+@pytest.fixture(scope="session")
+def local_embedder():  # noqa: ANN201
+    """The real bundled model, loaded once per session."""
+    from kosha.adapters.local_embedder import LocalEmbedder
+
+    embedder = LocalEmbedder()
+    embedder.warm()
+    return embedder
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env=env).stdout.strip()
+
+
+class Repo:
+    """A working git repository to commit test files into."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        git(path, "init", "-q", "-b", "main")
+
+    def write(self, files: dict[str, str | bytes]) -> None:
+        for rel, content in files.items():
+            target = self.path / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content)
+
+    def remove(self, *paths: str) -> None:
+        for rel in paths:
+            (self.path / rel).unlink()
+
+    def commit(self, message: str = "change") -> str:
+        git(self.path, "add", "-A")
+        git(self.path, "commit", "-q", "--allow-empty", "-m", message)
+        return git(self.path, "rev-parse", "HEAD")
+
+    def tag(self, name: str) -> None:
+        git(self.path, "tag", name)
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Repo]:
+    def factory(name: str = "repo", files: dict[str, str | bytes] | None = None) -> Repo:
+        repo = Repo(tmp_path / name)
+        if files:
+            repo.write(files)
+            repo.commit("initial")
+        return repo
+
+    return factory
