@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from pydantic import SecretStr
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -37,7 +38,7 @@ def _container() -> Container:
 
 
 def _fail(exc: KoshaError) -> None:
-    err.print(f"[red]error[/red] [{exc.code}] {exc.message}")
+    err.print(f"[red]error[/red] {escape(f'[{exc.code}] {exc.message}')}", soft_wrap=True)
     raise typer.Exit(2)
 
 
