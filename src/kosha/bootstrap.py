@@ -80,7 +80,7 @@ class Container:
         return IndexService(self.meta, self.vectors, self.graph, self.blobs, self.embedder,
                             self.settings.mirrors_dir,
                             max_file_bytes=self.settings.max_file_bytes,
-                            lock_ttl=timedelta(minutes=self.settings.index_lock_minutes))
+                            lock_ttl=timedelta(seconds=self.settings.index_lease_seconds))
 
     @cached_property
     def search(self) -> SearchService:

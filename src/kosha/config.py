@@ -36,7 +36,8 @@ class Settings(BaseSettings):
                                                        "cosine >= 0.997 to fp32")
 
     max_file_bytes: int = 1_000_000
-    index_lock_minutes: int = 30
+    index_lease_seconds: int = Field(default=120, description="a crashed run's lease lapses "
+                                     "after this; a live run renews it")
 
     host: str = "127.0.0.1"
     port: int = 8000

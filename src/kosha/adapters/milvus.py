@@ -76,10 +76,16 @@ class MilvusVectorStore:
             return self._client
 
     def close(self) -> None:
+        """Close the client; for Milvus Lite also stop its in-process server, which otherwise
+        keeps the data directory locked against other processes until this one exits."""
         with self._lock:
             if self._client is not None:
                 self._client.close()
                 self._client = None
+                if self.is_lite:
+                    from milvus_lite.server_manager import server_manager_instance
+
+                    server_manager_instance.release_server(self.uri)
 
     # --- schema ------------------------------------------------------------------------
     def ensure(self) -> None:

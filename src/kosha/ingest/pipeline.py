@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,12 +13,13 @@ from urllib.parse import quote
 from pydantic import SecretStr
 
 from kosha.adapters.git import GitMirror, check_ref
-from kosha.domain.errors import IndexBusy, KoshaError
+from kosha.domain.errors import KoshaError
 from kosha.domain.models import LiveFile, RepoRecord, StoreScope, TenantRecord
 from kosha.domain.ports import Embedder
 from kosha.domain.tenancy import TenantKey
 from kosha.ingest.files import Candidate, SkipReason, classify_path, decode_source
 from kosha.ingest.imports import PathIndex, resolve_import
+from kosha.ingest.lease import RepoLease
 from kosha.ingest.linking import NewVersions, link
 from kosha.ingest.parsing import parse_source
 from kosha.ingest.progress import IndexProgress, ProgressCallback, ProgressReporter
@@ -76,7 +76,7 @@ def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
 class IndexService:
     def __init__(self, meta, vectors, graph, blobs, embedder: Embedder,  # noqa: ANN001
                  mirrors_dir: Path, *, max_file_bytes: int = 1_000_000,
-                 lock_ttl: timedelta = timedelta(minutes=30),
+                 lock_ttl: timedelta = timedelta(minutes=2),
                  inline_embed_files: int = 64) -> None:
         self.meta = meta
         self.vectors = vectors
@@ -101,15 +101,17 @@ class IndexService:
                                      source="local" if req.local else "forge",
                                      group_path=req.group_path,
                                      forge_project_id=req.forge_project_id)
-        lease = uuid.uuid4().hex
-        if not self.meta.acquire_lock(repo.id, lease, self.lock_ttl):
-            raise IndexBusy(f"{req.repo_url} is being indexed right now")
+        with RepoLease(self.meta, repo.id, req.repo_url, self.lock_ttl):
+            return self._index_leased(tenant, repo, req, on_progress, embed)
+
+    def _index_leased(self, tenant: TenantRecord, repo: RepoRecord, req: IndexRequest,
+                      on_progress: ProgressCallback | None, embed: bool) -> IndexResult:
         reporter = ProgressReporter(IndexProgress(repo=req.repo_url), on_progress)
         run_id = self.meta.start_run(repo.id, req.ref, req.mode)
         try:
-            result = self._run(tenant, repo, req, reporter, lease)
+            result = self._run(tenant, repo, req, reporter)
             if embed:
-                result.chunks_pending = self._embed(tenant, repo, reporter, lease)
+                result.chunks_pending = self._embed(tenant, repo, reporter)
             reporter.phase("done")
             self.meta.finish_run(run_id, status="succeeded", commit=result.commit,
                                  stats=result.to_dict())
@@ -124,8 +126,6 @@ class IndexService:
             self.meta.finish_run(run_id, status="failed", commit=None, stats={},
                                  error=f"internal error ({type(exc).__name__})")
             raise
-        finally:
-            self.meta.release_lock(repo.id, lease)
 
     def embed_pending(self, tenant_key: TenantKey, repo_url: str,
                       on_progress: ProgressCallback | None = None) -> int:
@@ -134,14 +134,9 @@ class IndexService:
         repo = self.meta.find_repo(tenant, repo_url)
         if repo is None:
             return 0
-        lease = uuid.uuid4().hex
-        if not self.meta.acquire_lock(repo.id, lease, self.lock_ttl):
-            raise IndexBusy(f"{repo_url} is being indexed right now")
-        try:
+        with RepoLease(self.meta, repo.id, repo_url, self.lock_ttl):
             reporter = ProgressReporter(IndexProgress(repo=repo_url), on_progress)
-            return self._embed(tenant, repo, reporter, lease)
-        finally:
-            self.meta.release_lock(repo.id, lease)
+            return self._embed(tenant, repo, reporter)
 
     # --- phases ------------------------------------------------------------------------
     def _fetch(self, repo: RepoRecord, req: IndexRequest) -> tuple[GitMirror, str]:
@@ -158,7 +153,7 @@ class IndexService:
             return mirror, mirror.resolve(req.ref)
 
     def _run(self, tenant: TenantRecord, repo: RepoRecord, req: IndexRequest,
-             reporter: ProgressReporter, lease: str) -> IndexResult:
+             reporter: ProgressReporter) -> IndexResult:
         progress = reporter.progress
         reporter.phase("fetch")
         mirror, commit = self._fetch(repo, req)
@@ -203,7 +198,6 @@ class IndexService:
         new = NewVersions(fresh=fresh)
         upserts: list[LiveFile] = []
         for batch in _batches(candidates, BATCH_FILES):
-            self.meta.acquire_lock(repo.id, lease, self.lock_ttl)  # renew the lease
             versions, skipped = self._parse_batch(mirror, batch, repo, paths)
             for rel_path, reason in skipped:
                 progress.skipped[str(reason)] += 1
@@ -257,8 +251,8 @@ class IndexService:
                 versions.append(ParsedVersion(rel, sha, c.version.size, data, parsed, imports))
         return versions, skipped
 
-    def _embed(self, tenant: TenantRecord, repo: RepoRecord, reporter: ProgressReporter,
-               lease: str) -> int:
+    def _embed(self, tenant: TenantRecord, repo: RepoRecord,
+               reporter: ProgressReporter) -> int:
         progress = reporter.progress
         progress.chunks_to_embed = self.vectors.count_pending(repo.tenant_key, repo.id)
         if not progress.chunks_to_embed:
@@ -268,7 +262,6 @@ class IndexService:
 
         def on_batch(n: int) -> None:
             progress.chunks_embedded += n
-            self.meta.acquire_lock(repo.id, lease, self.lock_ttl)
             reporter.emit()
 
         embed_backlog(self.vectors, maker, repo.tenant_key, repo.id, on_batch)

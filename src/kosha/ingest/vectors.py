@@ -8,7 +8,7 @@ from kosha.domain.models import sha1
 from kosha.domain.ports import Embedder
 
 EMBED_CODE_CHARS = 2000  # all-MiniLM-L6-v2 reads 256 tokens; more text only costs time
-PENDING_BATCH = 256
+PENDING_BATCH = 512
 
 
 def embedding_text(rel_path: str, kind: str, qualified_name: str, text: str) -> str:
