@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from kosha.adapters.localblobs import check_key
 from kosha.domain.errors import InvalidInput
+from kosha.domain.globs import glob_match
 from kosha.domain.models import (
     GRAPH_LABELS,
     ChunkHit,
@@ -68,6 +69,8 @@ def _in_scope(row: dict, scope: StoreScope, filters: SearchFilters | None) -> bo
         if filters.kinds and row["kind"] not in filters.kinds:
             return False
         if filters.path_prefix and not row["rel_path"].startswith(filters.path_prefix):
+            return False
+        if filters.path_glob and not glob_match(filters.path_glob, row["rel_path"]):
             return False
     return True
 
@@ -162,6 +165,16 @@ class InMemoryVectorStore:
         scored.sort(key=lambda x: -x[0])
         return [self._hit(r, s) for s, r in scored[:limit]]
 
+    def search_symbols(self, scope: StoreScope, names: Sequence[str], limit: int,
+                       filters: SearchFilters | None = None) -> list[ChunkHit]:
+        _check(scope)
+        names = [n for n in names if n]
+        rows = [r for r in self.rows.values() if _in_scope(r, scope, filters)]
+        exact = [self._hit(r, 1.0) for r in rows if r["symbol"] in names]
+        prefix = [self._hit(r, 0.5) for r in rows if r["symbol"] not in names and any(
+            len(n) >= 4 and r["symbol"].startswith(n) for n in names)]
+        return (exact + prefix)[:limit]
+
     def count(self, scope: StoreScope) -> int:
         _check(scope)
         return sum(1 for r in self.rows.values() if _in_scope(r, scope, None))
@@ -229,7 +242,7 @@ class InMemoryGraphStore:
         s = n["symbol"]
         return Symbol(s.node_id, s.kind, s.name, s.qualified_name, s.rel_path, s.start_line,
                       s.end_line, s.lang, list(s.calls), [], n["file_sha"], n["project_id"],
-                      n["tenant"])
+                      n["tenant"], n.get("rank", 0.0))
 
     def symbols_by_name(self, scope: StoreScope, names: Iterable[str]) -> list[Symbol]:
         wanted = set(names)
@@ -250,6 +263,35 @@ class InMemoryGraphStore:
         wanted = set(paths)
         return [self._out(n) for n in self._scoped(scope)
                 if n["label"] == "File" and n["symbol"].rel_path in wanted]
+
+    def call_edges(self, tenant_key: str, project_id: int) -> list[tuple[str, str, str, str]]:
+        return [(a, self.nodes[a]["label"], b, self.nodes[b]["label"])
+                for t, a, b, tenant, pid in self.edges
+                if t == "CALLS" and tenant == tenant_key and pid == project_id]
+
+    def _calls(self, scope: StoreScope) -> list[tuple[str, str]]:
+        return [(a, b) for t, a, b, tenant, pid in self.edges if t == "CALLS"
+                and tenant in scope.tenant_keys and pid in scope.project_ids]
+
+    def definitions_in_files(self, scope: StoreScope,
+                             versions: Iterable[tuple[str, str]]) -> list[Symbol]:
+        keys = {file_key(p, sha) for p, sha in versions}
+        calls = Counter(b for _a, b in self._calls(scope))
+        out = []
+        for n in self._scoped(scope):
+            if n["label"] != "File" and n["file_key"] in keys:
+                sym = self._out(n)
+                sym.callers = calls.get(sym.node_id, 0)
+                out.append(sym)
+        return out
+
+    def callers_of(self, scope: StoreScope, ids: Iterable[str]) -> list[tuple[str, Symbol]]:
+        wanted = set(ids)
+        return [(b, self._out(self.nodes[a])) for a, b in self._calls(scope) if b in wanted]
+
+    def callees_of(self, scope: StoreScope, ids: Iterable[str]) -> list[tuple[str, Symbol]]:
+        wanted = set(ids)
+        return [(a, self._out(self.nodes[b])) for a, b in self._calls(scope) if a in wanted]
 
     def count(self, scope: StoreScope) -> dict[str, int]:
         counts = Counter(n["label"] for n in self._scoped(scope))

@@ -98,7 +98,7 @@ def test_publish_swaps_the_manifest_and_records_garbage(meta) -> None:  # noqa: 
     assert sorted(meta.intents(repo.id)) == [("a.py", "s1", "c1"), ("a.py", "s3", "c2"),
                                              ("b.py", "s2", "c1")]
     assert meta.live_versions([(repo.id, "a.py", "s3"), (repo.id, "a.py", "s1"),
-                               (repo.id, "b.py", "s2")]) == {(repo.id, "a.py", "s3")}
+                               (repo.id, "b.py", "s2")]) == {(repo.id, "a.py", "s3"): "c2"}
     meta.clear_intents(repo.id, meta.intents(repo.id))
     assert meta.intents(repo.id) == []
     repo_now = meta.find_repo(t, repo.repo_url)

@@ -47,7 +47,7 @@ def test_index_then_search_finds_the_function(home: Path, make_repo) -> None:  #
                     "--repo", str(repo.path))
     assert json.loads(out)["hits"][0]["symbol"] == "RateLimiter.allowRequest"
 
-    code, out = run("search", "ParseRepoURL")
+    code, out = run("search", "SplitRepositoryURL")
     assert code == 0 and "go/urls/urls.go:5-9" in out  # human output renders
 
 

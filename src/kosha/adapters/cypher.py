@@ -16,7 +16,7 @@ DEFINITION_LABELS = ("Class", "Method", "Function")
 EDGE_TYPES = ("CONTAINS", "CALLS", "IMPORTS")
 _KIND_OF_LABEL = {v: k for k, v in GRAPH_LABELS.items()}
 _RETURN = ("n.id, n.name, n.qualified_name, n.rel_path, n.start_line, n.end_line, n.lang, "
-           "n.file_sha, n.project_id, n.tenant, n.calls")
+           "n.file_sha, n.project_id, n.tenant, n.calls, n.rank")
 _BATCH = 2000
 
 
@@ -24,7 +24,7 @@ def _symbol(label: str, row: Sequence) -> Symbol:
     return Symbol(node_id=row[0], kind=_KIND_OF_LABEL[label], name=row[1],
                   qualified_name=row[2], rel_path=row[3], start_line=row[4], end_line=row[5],
                   lang=row[6], file_sha=row[7], project_id=row[8], tenant_key=row[9],
-                  calls=list(row[10] or []))
+                  calls=list(row[10] or []), rank=float(row[11] or 0.0))
 
 
 class CypherGraphStore:
@@ -155,6 +155,70 @@ class CypherGraphStore:
             f"AND n.rel_path IN $paths RETURN {_RETURN}",
             {**self._scope(scope), "paths": sorted(set(paths))})
         return [_symbol("File", r) for r in rows]
+
+    def call_edges(self, tenant_key: str, project_id: int) -> list[tuple[str, str, str, str]]:
+        """Every CALLS edge of one repo as (src id, src label, dst id, dst label)."""
+        out = []
+        for a in LABELS:
+            for b in DEFINITION_LABELS:
+                rows = self._run(f"MATCH (x:{a})-[e:CALLS]->(y:{b}) WHERE e.tenant = $tenant "
+                                 "AND e.project_id = $pid AND x.tenant = $tenant "
+                                 "RETURN x.id, y.id", {"tenant": tenant_key, "pid": project_id})
+                out.extend((r[0], a, r[1], b) for r in rows)
+        return out
+
+    def definitions_in_files(self, scope: StoreScope,
+                             versions: Iterable[tuple[str, str]]) -> list[Symbol]:
+        """Classes, methods and functions of (rel_path, file_sha) versions, with their rank
+        and how many symbols call them."""
+        keys = sorted({file_key(p, sha) for p, sha in versions})
+        out: list[Symbol] = []
+        for label in DEFINITION_LABELS:
+            for i in range(0, len(keys), _BATCH):
+                rows = self._run(
+                    f"MATCH (n:{label}) WHERE n.tenant IN $tenants AND n.project_id IN $pids "
+                    f"AND n.file_key IN $keys RETURN {_RETURN}",
+                    {**self._scope(scope), "keys": keys[i:i + _BATCH]})
+                out.extend(_symbol(label, r) for r in rows)
+        counts = self._caller_counts(scope, [s.node_id for s in out])
+        for s in out:
+            s.callers = counts.get(s.node_id, 0)
+        return out
+
+    def _caller_counts(self, scope: StoreScope, ids: list[str]) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for label in DEFINITION_LABELS:
+            for i in range(0, len(ids), _BATCH):
+                rows = self._run(
+                    f"MATCH (c)-[e:CALLS]->(n:{label}) WHERE n.id IN $ids "
+                    "AND e.tenant IN $tenants AND e.project_id IN $pids "
+                    "RETURN n.id, count(c)", {**self._scope(scope), "ids": ids[i:i + _BATCH]})
+                for node_id, n in rows:
+                    counts[node_id] += int(n)
+        return counts
+
+    def _neighbours(self, scope: StoreScope, ids: Iterable[str],
+                    outgoing: bool) -> list[tuple[str, Symbol]]:
+        wanted = sorted(set(ids))
+        pattern = "(t)-[e:CALLS]->(n:{label})" if outgoing else "(n:{label})-[e:CALLS]->(t)"
+        out: list[tuple[str, Symbol]] = []
+        for label in LABELS:
+            for i in range(0, len(wanted), _BATCH):
+                rows = self._run(
+                    f"MATCH {pattern.format(label=label)} WHERE t.id IN $ids "
+                    "AND e.tenant IN $tenants AND e.project_id IN $pids "
+                    f"AND n.tenant IN $tenants AND n.project_id IN $pids RETURN t.id, {_RETURN}",
+                    {**self._scope(scope), "ids": wanted[i:i + _BATCH]})
+                out.extend((r[0], _symbol(label, r[1:])) for r in rows)
+        return out
+
+    def callers_of(self, scope: StoreScope, ids: Iterable[str]) -> list[tuple[str, Symbol]]:
+        """(callee id, caller) for every CALLS edge into the given symbols."""
+        return self._neighbours(scope, ids, outgoing=False)
+
+    def callees_of(self, scope: StoreScope, ids: Iterable[str]) -> list[tuple[str, Symbol]]:
+        """(caller id, callee) for every CALLS edge out of the given symbols."""
+        return self._neighbours(scope, ids, outgoing=True)
 
     def count(self, scope: StoreScope) -> dict[str, int]:
         counts = {}

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 
 from kosha.domain.errors import InvalidInput, StoreError
+from kosha.domain.globs import glob_to_like
 from kosha.domain.models import ChunkHit, ChunkRecord, SearchFilters, StoreScope, file_key
 from kosha.lexical import analyse, chunk_lexical_text
 
@@ -210,25 +211,28 @@ class MilvusVectorStore:
             if filters.kinds:
                 parts.append(f"kind in {_qs(filters.kinds)}")
             if filters.path_prefix:
-                if any(c in filters.path_prefix for c in '%_"\\'):
-                    raise InvalidInput("path prefix may not contain %, _, quotes or backslashes")
+                # `%` and `_` stay wildcards: a superset the search service re-checks
+                if "\\" in filters.path_prefix:
+                    raise InvalidInput("a path prefix may not contain backslashes")
                 parts.append(f"rel_path like {_q(filters.path_prefix + '%')}")
+            if filters.path_glob:
+                parts.append(f"rel_path like {_q(glob_to_like(filters.path_glob))}")
         return " and ".join(parts)
 
+    @staticmethod
+    def _entity_hit(e: dict, score: float) -> ChunkHit:
+        return ChunkHit(
+            chunk_id=e["chunk_id"], tenant_key=e["tenant_key"], project_id=e["project_id"],
+            commit=e["commit"], file_sha=e["file_sha"], rel_path=e["rel_path"],
+            lang=e["lang"], kind=e["kind"], symbol=e["symbol"],
+            qualified_name=e["qualified_name"], start_line=e["start_line"],
+            end_line=e["end_line"], text=e["text"], score=score)
+
     def _hits(self, result: list, negate: bool = False) -> list[ChunkHit]:
-        hits = []
-        for h in result[0] if result else []:
-            e = h["entity"]
-            score = float(h["distance"])
-            # Milvus Lite reports BM25 as negative distances; a server as positive scores.
-            score = abs(score) if negate else score
-            hits.append(ChunkHit(
-                chunk_id=e["chunk_id"], tenant_key=e["tenant_key"], project_id=e["project_id"],
-                commit=e["commit"], file_sha=e["file_sha"], rel_path=e["rel_path"],
-                lang=e["lang"], kind=e["kind"], symbol=e["symbol"],
-                qualified_name=e["qualified_name"], start_line=e["start_line"],
-                end_line=e["end_line"], text=e["text"], score=score))
-        return hits
+        # Milvus Lite reports BM25 as negative distances; a server as positive scores.
+        return [self._entity_hit(h["entity"], abs(float(h["distance"])) if negate
+                                 else float(h["distance"]))
+                for h in (result[0] if result else [])]
 
     def search_dense(self, scope: StoreScope, vector: Sequence[float], limit: int,
                      filters: SearchFilters | None = None, model: str = "") -> list[ChunkHit]:
@@ -248,6 +252,25 @@ class MilvusVectorStore:
                                  filter=self._scope_expr(scope, filters), limit=limit,
                                  output_fields=_OUT, search_params={"metric_type": "BM25"})
         return self._hits(res, negate=True)
+
+    def search_symbols(self, scope: StoreScope, names: Sequence[str], limit: int,
+                       filters: SearchFilters | None = None) -> list[ChunkHit]:
+        """Chunks whose symbol is one of `names` (score 1.0) or starts with one (0.5)."""
+        names = [n for n in dict.fromkeys(names) if n and len(n) <= 256]
+        if not names:
+            return []
+        base = self._scope_expr(scope, filters)
+        exact = self.client.query(self.collection, filter=f"{base} and symbol in {_qs(names)}",
+                                  output_fields=_OUT, limit=limit)
+        hits = [self._entity_hit(e, 1.0) for e in exact]
+        prefixes = [n for n in names if len(n) >= 4 and not any(c in n for c in "%_")]
+        if prefixes and len(hits) < limit:
+            like = " or ".join(f"symbol like {_q(n + '%')}" for n in prefixes)
+            seen = {h.chunk_id for h in hits}
+            more = self.client.query(self.collection, filter=f"{base} and ({like})",
+                                     output_fields=_OUT, limit=limit)
+            hits += [self._entity_hit(e, 0.5) for e in more if e["chunk_id"] not in seen]
+        return hits[:limit]
 
     def count(self, scope: StoreScope) -> int:
         res = self.client.query(self.collection, filter=self._scope_expr(scope, None),

@@ -90,6 +90,8 @@ class Symbol:
     file_sha: str = ""
     project_id: int = 0
     tenant_key: str = ""
+    rank: float = 0.0  # centrality over CALLS computed at index time (1.0 = average)
+    callers: int = 0  # CALLS edges into this symbol, when a query asked for them
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class SearchFilters:
     langs: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     path_prefix: str = ""
+    path_glob: str = ""  # `*` within a path segment, `**` across segments, `?` one character
 
 
 @dataclass

@@ -61,6 +61,10 @@ class VectorStore(Protocol):
     def search_lexical(self, scope: StoreScope, query: str, limit: int,
                        filters: SearchFilters | None = None) -> list[ChunkHit]: ...
 
+    def search_symbols(self, scope: StoreScope, names: Sequence[str], limit: int,
+                       filters: SearchFilters | None = None) -> list[ChunkHit]:
+        """Chunks whose symbol equals one of `names` (score 1.0) or starts with one (0.5)."""
+
     def count(self, scope: StoreScope) -> int: ...
 
 
@@ -94,6 +98,19 @@ class GraphStore(Protocol):
                            paths: Iterable[str]) -> list[tuple[str, str, str]]: ...
 
     def files(self, scope: StoreScope, paths: Iterable[str]) -> list[Symbol]: ...
+
+    def call_edges(self, tenant_key: str, project_id: int) -> list[tuple[str, str, str, str]]:
+        """Every CALLS edge of one repo as (src id, src label, dst id, dst label)."""
+
+    def definitions_in_files(self, scope: StoreScope,
+                             versions: Iterable[tuple[str, str]]) -> list[Symbol]:
+        """Definitions of (rel_path, file_sha) versions with `rank` and `callers` filled."""
+
+    def callers_of(self, scope: StoreScope, ids: Iterable[str]) -> list[tuple[str, Symbol]]:
+        """(callee id, caller) pairs for CALLS edges into `ids`."""
+
+    def callees_of(self, scope: StoreScope, ids: Iterable[str]) -> list[tuple[str, Symbol]]:
+        """(caller id, callee) pairs for CALLS edges out of `ids`."""
 
     def count(self, scope: StoreScope) -> dict[str, int]: ...
 

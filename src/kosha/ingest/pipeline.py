@@ -23,6 +23,7 @@ from kosha.ingest.lease import RepoLease
 from kosha.ingest.linking import NewVersions, link
 from kosha.ingest.parsing import parse_source
 from kosha.ingest.progress import IndexProgress, ProgressCallback, ProgressReporter
+from kosha.ingest.ranking import update_ranks
 from kosha.ingest.vectors import VectorMaker, embed_backlog
 from kosha.ingest.writer import ParsedVersion, StoreWriter, collect_garbage
 
@@ -225,6 +226,7 @@ class IndexService:
         self.meta.publish(repo.id, commit, req.ref, upserts, sorted(removed), replaced)
         progress.searchable_after = progress.elapsed
         collect_garbage(self.meta, self.vectors, self.graph, self.blobs, repo)
+        update_ranks(self.graph, repo)
         writer.write_manifest(self.meta.live_files(repo.id), previous)
         result.files_indexed = len(upserts)
         result.files_removed = len(removed)

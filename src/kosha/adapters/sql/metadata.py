@@ -164,17 +164,22 @@ class SqlMetadataStore:
             rows = s.scalars(select(RepoFileRow).where(RepoFileRow.repo_id == repo_id))
             return {r.rel_path: _live(r) for r in rows}
 
-    def live_versions(self, pairs: Iterable[tuple[int, str, str]]) -> set[tuple[int, str, str]]:
-        """Which of (repo_id, rel_path, file_sha) are live right now."""
-        wanted = list(set(pairs))
-        live: set[tuple[int, str, str]] = set()
+    def live_versions(self, pairs: Iterable[tuple[int, str, str]]
+                      ) -> dict[tuple[int, str, str], str]:
+        """Which of (repo_id, rel_path, file_sha) are live right now, each with the commit
+        its blob was written under."""
+        wanted = set(pairs)
+        live: dict[tuple[int, str, str], str] = {}
         with self.session() as s:
-            for batch in _batches(wanted):
-                q = select(RepoFileRow.repo_id, RepoFileRow.rel_path, RepoFileRow.file_sha).where(
+            for batch in _batches(list(wanted)):
+                q = select(RepoFileRow.repo_id, RepoFileRow.rel_path, RepoFileRow.file_sha,
+                           RepoFileRow.blob_commit).where(
                     tuple_(RepoFileRow.repo_id, RepoFileRow.rel_path).in_(
                         [(r, p) for r, p, _ in batch]))
-                live.update((r, p, sha) for r, p, sha in s.execute(q))
-        return live & set(wanted)
+                for r, p, sha, blob_commit in s.execute(q):
+                    if (r, p, sha) in wanted:
+                        live[(r, p, sha)] = blob_commit
+        return live
 
     def add_intents(self, repo_id: int, versions: Sequence[tuple[str, str, str]]) -> None:
         """Record (rel_path, file_sha, blob_commit) versions about to be written."""
