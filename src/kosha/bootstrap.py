@@ -18,6 +18,7 @@ from kosha.config import Settings
 from kosha.domain.errors import InvalidInput
 from kosha.domain.ports import Embedder
 from kosha.ingest.pipeline import IndexService
+from kosha.search.navigation import CodeNavigator
 from kosha.search.service import SearchService
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,12 @@ class Container:
     def search(self) -> SearchService:
         return SearchService(self.meta, self.vectors, self.graph, self.blobs, self.embedder)
 
+    @cached_property
+    def navigator(self) -> CodeNavigator:
+        return CodeNavigator(self.meta, self.graph)
+
     def close(self) -> None:
-        for name in ("vectors", "graph"):
+        for name in ("search", "vectors", "graph"):
             if name in self.__dict__:
                 self.__dict__[name].close()
         if "engine" in self.__dict__:

@@ -182,3 +182,37 @@ def test_milvus_filter_literals_refuse_control_characters() -> None:
     assert _q('a" or 1==1 or "') == '"a\\" or 1==1 or \\""'
     with pytest.raises(InvalidInput):
         _q("a\nb")
+
+
+def test_symbol_recall_exact_then_prefix_within_scope(store) -> None:  # noqa: ANN001
+    store.upsert([rec(A, 1, "a.py", "def parse_repo_url(): pass", unit(1),
+                      symbol="parse_repo_url"),
+                  rec(A, 1, "b.py", "def parse_repo_url_strict(): pass", unit(1),
+                      symbol="parse_repo_url_strict"),
+                  rec(A, 1, "c.py", "x = parse_repo_url()", unit(1), kind=Kind.BLOCK,
+                      symbol=""),
+                  rec(B, 1, "a.py", "def parse_repo_url(): pass", unit(1),
+                      symbol="parse_repo_url")], model="m")
+    hits = store.search_symbols(StoreScope((A,), (1,)), ["parse_repo_url"], 10)
+    assert [(h.rel_path, h.score, h.tenant_key) for h in hits] == [
+        ("a.py", 1.0, A), ("b.py", 0.5, A)]
+    assert store.search_symbols(StoreScope((A,), (2,)), ["parse_repo_url"], 10) == []
+    assert store.search_symbols(StoreScope((A,), (1,)), ["par"], 10) == []  # prefix needs 4
+    quoted = store.search_symbols(StoreScope((A,), (1,)), ['x" or tenant_key != "'], 10)
+    assert quoted == []
+
+
+def test_path_glob_applies_inside_the_query(store) -> None:  # noqa: ANN001
+    store.upsert([rec(A, 1, p, "def handler(): pass", unit(1), symbol="handler")
+                  for p in ("src/a.py", "src/deep/b.py", "web/c.ts", "test_x.py")], model="m")
+    scope = StoreScope((A,), (1,))
+
+    def paths(glob: str) -> set[str]:
+        return {h.rel_path for h in store.search_lexical(scope, "handler", 10,
+                                                         SearchFilters(path_glob=glob))}
+
+    assert paths("src/**/*.py") >= {"src/a.py", "src/deep/b.py"}
+    assert "web/c.ts" not in paths("src/**/*.py") and paths("*.ts") == {"web/c.ts"}
+    assert paths("test_?.py") == {"test_x.py"}
+    with pytest.raises(InvalidInput):
+        store.search_lexical(scope, "handler", 10, SearchFilters(path_glob="a\\b"))

@@ -26,7 +26,7 @@ class Stack:
     vectors: MilvusVectorStore
     graph: LadybugGraphStore
     blobs: LocalBlobStore
-    embedder: HashEmbedder
+    embedder: object
     indexer: IndexService
     searcher: SearchService
     home: Path
@@ -45,12 +45,10 @@ class Stack:
         return self.searcher.search(self.repos(tenant), query, top_k=k, **kw)
 
 
-@pytest.fixture
-def stack(tmp_path: Path, milvus_uri: str):  # noqa: ANN201
+def _stack(tmp_path: Path, milvus_uri: str, embedder):  # noqa: ANN001, ANN202
     engine = make_engine(f"sqlite:///{tmp_path / 'kosha.db'}")
     migrate(engine)
     meta = SqlMetadataStore(engine)
-    embedder = HashEmbedder()
     vectors = MilvusVectorStore(milvus_uri, dim=embedder.dim,
                                 collection=f"c_{uuid.uuid4().hex[:10]}")
     vectors.ensure()
@@ -60,6 +58,19 @@ def stack(tmp_path: Path, milvus_uri: str):  # noqa: ANN201
     indexer = IndexService(meta, vectors, graph, blobs, embedder, tmp_path / "mirrors")
     searcher = SearchService(meta, vectors, graph, blobs, embedder)
     yield Stack(meta, vectors, graph, blobs, embedder, indexer, searcher, tmp_path)
+    searcher.close()
     vectors.client.drop_collection(vectors.collection)
     graph.close()
     engine.dispose()
+
+
+@pytest.fixture
+def stack(tmp_path: Path, milvus_uri: str):  # noqa: ANN201
+    """The embedded stack with a fast hashing embedder."""
+    yield from _stack(tmp_path, milvus_uri, HashEmbedder())
+
+
+@pytest.fixture
+def model_stack(tmp_path: Path, milvus_uri: str, local_embedder):  # noqa: ANN001, ANN201
+    """The embedded stack with the bundled all-MiniLM-L6-v2 model."""
+    yield from _stack(tmp_path, milvus_uri, local_embedder)

@@ -263,13 +263,15 @@ class MilvusVectorStore:
         exact = self.client.query(self.collection, filter=f"{base} and symbol in {_qs(names)}",
                                   output_fields=_OUT, limit=limit)
         hits = [self._entity_hit(e, 1.0) for e in exact]
-        prefixes = [n for n in names if len(n) >= 4 and not any(c in n for c in "%_")]
+        # `_` is a one-character wildcard in `like`: matches are re-checked below
+        prefixes = [n for n in names if len(n) >= 4 and "%" not in n]
         if prefixes and len(hits) < limit:
             like = " or ".join(f"symbol like {_q(n + '%')}" for n in prefixes)
             seen = {h.chunk_id for h in hits}
             more = self.client.query(self.collection, filter=f"{base} and ({like})",
                                      output_fields=_OUT, limit=limit)
-            hits += [self._entity_hit(e, 0.5) for e in more if e["chunk_id"] not in seen]
+            hits += [self._entity_hit(e, 0.5) for e in more if e["chunk_id"] not in seen
+                     and any(e["symbol"].startswith(n) for n in prefixes)]
         return hits[:limit]
 
     def count(self, scope: StoreScope) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from kosha.domain.models import ChunkHit, Symbol
 from kosha.ingest.writer import blob_key
 
-MAX_EXPAND_LINES = 150  # a hit inside a bigger definition keeps its own lines
+MAX_EXPAND_LINES = 300  # a hit inside a longer definition keeps its own lines
 
 
 def smallest_enclosing(defs: Iterable[Symbol], start: int, end: int) -> Symbol | None:
