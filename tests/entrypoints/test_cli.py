@@ -50,6 +50,48 @@ def test_index_then_search_finds_the_function(home: Path, make_repo) -> None:  #
     code, out = run("search", "SplitRepositoryURL")
     assert code == 0 and "go/urls/urls.go:5-9" in out  # human output renders
 
+    # filters, --explain, and the navigation commands on the same index
+    code, out = run("search", "signature", "--json", "--lang", "go", "--path", "go/**")
+    assert code == 0 and all(h["lang"] == "go" for h in json.loads(out)["hits"])
+    code, out = run("search", "validate_jwt", "--explain", "--kind", "function")
+    assert code == 0 and "symbol=1.0" in out and "timings (ms)" in out, out
+    code, out = run("search", "x", "--kind", "module")
+    assert code == 2 and "unknown kind 'module'" in out
+    code, out = run("def", "validate_jwt", "--json")
+    assert [(d["rel_path"], d["start_line"]) for d in json.loads(out)] == [
+        ("src/auth/jwt.py", 7)]
+    code, out = run("callers", "verify_signature", "--json")
+    assert [c["symbol"] for c in json.loads(out)] == ["validate_jwt"]
+    code, out = run("callees", "validate_jwt")
+    assert code == 0 and "verify_signature" in out and "decode_claims" in out
+    code, out = run("callers", "validate_jwt")
+    assert code == 0 and "none" in out
+
+
+def test_batch_search_answers_one_json_line_per_query(home: Path, make_repo,  # noqa: ANN001
+                                                      tmp_path: Path) -> None:
+    repo = make_repo(files=FILES)
+    assert run("index", str(repo.path))[0] == 0
+    lines = [json.dumps({"id": 1, "query": "validate_jwt", "k": 2}),
+             json.dumps("shopping cart total"),
+             "not json",
+             json.dumps({"query": "cart", "kind": ["class"], "path": "java/"}),
+             json.dumps({"query": "x", "bogus": 1})]
+    batch = tmp_path / "queries.jsonl"
+    batch.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(cli.app, ["search", "--batch", str(batch)])
+    assert result.exit_code == 1  # some lines failed, all were answered
+    answers = [json.loads(x) for x in result.stdout.splitlines()]
+    assert len(answers) == 5
+    assert answers[0]["id"] == 1 and answers[0]["hits"][0]["symbol"] == "validate_jwt"
+    assert len(answers[0]["hits"]) <= 2
+    assert answers[1]["hits"][0]["rel_path"] == "java/shop/ShoppingCart.java"
+    assert answers[2]["error"]["code"] == "invalid_input"
+    assert [h["kind"] for h in answers[3]["hits"]] == ["class"]
+    assert "bogus" in answers[4]["error"]["message"]
+    piped = runner.invoke(cli.app, ["search", "--batch", "-"], input=lines[0] + "\n")
+    assert piped.exit_code == 0 and json.loads(piped.stdout)["id"] == 1
+
 
 def test_reindex_after_a_rename_never_shows_the_old_name(home: Path, make_repo) -> None:  # noqa: ANN001
     repo = make_repo(files=FILES)

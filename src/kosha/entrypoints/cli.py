@@ -1,58 +1,27 @@
-"""`kosha` command line: serve, index, search, embed, repos, migrate."""
+"""`kosha` command line: serve, index, embed, repos, migrate (search commands: cli_search)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import SecretStr
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 
 from kosha.bootstrap import Container
 from kosha.config import Settings
-from kosha.domain.errors import InvalidInput, KoshaError, NotFound
+from kosha.domain.errors import InvalidInput, KoshaError
 from kosha.domain.links import forge_kind
-from kosha.domain.models import SearchFilters
 from kosha.domain.tenancy import LOCAL_TENANT, TenantKey, parse_repo_url, parse_tenant_key
+from kosha.entrypoints.cli_common import app, container, err, fail, local_repo, out
 from kosha.ingest.pipeline import IndexRequest
 from kosha.ingest.progress import IndexProgress
-
-app = typer.Typer(help="Kosha: index Git repositories and search their code.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-out = Console()
-err = Console(stderr=True)
-
-
-def _container() -> Container:
-    return Container(Settings())
-
-
-def _fail(exc: KoshaError) -> None:
-    err.print(f"[red]error[/red] {escape(f'[{exc.code}] {exc.message}')}", soft_wrap=True)
-    raise typer.Exit(2)
-
-
-def _local_repo(path: Path) -> Path | None:
-    """The top of the git repository at `path`, or None if it is not one."""
-    if not path.exists():
-        return None
-    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
-                          capture_output=True, text=True)
-    if proc.returncode == 0 and proc.stdout.strip():
-        return Path(proc.stdout.strip()).resolve()
-    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--is-bare-repository"],
-                          capture_output=True, text=True)
-    return path.resolve() if proc.stdout.strip() == "true" else None
 
 
 def _default_tenant(domain: str, namespace: tuple[str, ...]) -> TenantKey:
@@ -63,7 +32,7 @@ def _request(target: str, ref: str | None, full: bool, tenant: str | None) -> In
     mode = "full" if full else "incremental"
     path = Path(target).expanduser()
     if path.exists():
-        top = _local_repo(path)
+        top = local_repo(path)
         if top is None:
             raise InvalidInput(f"{target} is not a git repository (run `git init` and commit)")
         key = parse_tenant_key(tenant) if tenant else LOCAL_TENANT
@@ -110,14 +79,14 @@ def index(target: Annotated[str, typer.Argument(help="local repository path or r
           as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")]
           = False) -> None:
     """Index a repository (incremental by default) and print a summary."""
-    c = _container()
+    c = container()
     try:
         req = _request(target, ref, full, tenant)
         with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                       console=err, transient=True, disable=as_json) as bar:
             result = c.indexer.index(req, on_progress=_Bar(bar), embed=embed)
     except KoshaError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         c.close()
     data = result.to_dict()
@@ -141,7 +110,7 @@ def index(target: Annotated[str, typer.Argument(help="local repository path or r
 def embed(target: Annotated[str, typer.Argument(help="local repository path or repo URL")],
           tenant: Annotated[str | None, typer.Option(help="tenant key")] = None) -> None:
     """Compute the dense vectors a repository still lacks."""
-    c = _container()
+    c = container()
     try:
         req = _request(target, None, False, tenant)
         with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
@@ -149,65 +118,19 @@ def embed(target: Annotated[str, typer.Argument(help="local repository path or r
             n = c.indexer.embed_pending(req.tenant, req.repo_url, on_progress=_Bar(bar))
         out.print(f"{n} chunks still pending")
     except KoshaError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         c.close()
-
-
-def _repo_url(value: str) -> str:
-    path = Path(value).expanduser()
-    if path.exists():
-        top = _local_repo(path)
-        return (top or path.resolve()).as_uri()
-    return parse_repo_url(value).url
-
-
-@app.command()
-def search(query: Annotated[str, typer.Argument(help="what to look for")],
-           tenant: Annotated[str, typer.Option(help="tenant key")] = "local",
-           repo: Annotated[list[str] | None, typer.Option(help="limit to these repos")] = None,
-           k: Annotated[int, typer.Option("-k", help="number of results")] = 10,
-           lang: Annotated[list[str] | None, typer.Option(help="only these languages")] = None,
-           as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Search the indexed code of a tenant."""
-    c = _container()
-    try:
-        key = parse_tenant_key(tenant)
-        repos = c.meta.list_repos(c.meta.tenants_read_by(key), indexed_only=True)
-        if repo:
-            wanted = {_repo_url(r) for r in repo}
-            missing = wanted - {r.repo_url for r in repos}
-            if missing:
-                raise NotFound(f"not indexed for tenant {key}: {', '.join(sorted(missing))}")
-            repos = [r for r in repos if r.repo_url in wanted]
-        filters = SearchFilters(langs=tuple(lang or ()))
-        response = c.search.search(repos, query, top_k=max(1, min(k, 100)), filters=filters)
-    except KoshaError as exc:
-        _fail(exc)
-    finally:
-        c.close()
-    if as_json:
-        out.print_json(json.dumps(response.to_dict()))
-        return
-    if not response.hits:
-        out.print(f"[yellow]no results[/yellow]: {response.reason}")
-        return
-    for i, h in enumerate(response.hits, 1):
-        out.print(f"[bold]{i}. {h.rel_path}:{h.start_line}-{h.end_line}[/bold]  "
-                  f"{h.symbol or ''} [dim]({h.kind}, {h.lang}, score {h.score:.4f})[/dim]")
-        out.print(f"   [link={h.link}]{h.link}[/link]")
-        for line in h.code.splitlines()[:6]:
-            out.print(Text("   │ ", style="dim") + Text(line), soft_wrap=True)
 
 
 @app.command()
 def repos(tenant: Annotated[str, typer.Option(help="tenant key")] = "local") -> None:
     """List the repositories of a tenant and what is indexed."""
-    c = _container()
+    c = container()
     try:
         rows = c.meta.list_repos(c.meta.tenants_read_by(parse_tenant_key(tenant)))
     except KoshaError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         c.close()
     table = Table("id", "repo", "commit", "ref")
@@ -253,3 +176,6 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted: the previous index stays searchable; run again to finish")
         sys.exit(130)
+
+
+import kosha.entrypoints.cli_search  # noqa: E402, F401  (registers search, def, callers, callees)
