@@ -12,9 +12,12 @@ PENDING_BATCH = 512
 
 
 def embedding_text(rel_path: str, kind: str, qualified_name: str, text: str) -> str:
-    """What the embedding model reads for a chunk: where it is, what it is, its code."""
-    header = f"{rel_path}\n{kind} {qualified_name}" if qualified_name else rel_path
-    return f"{header}\n{text[:EMBED_CODE_CHARS]}"
+    """What the embedding model reads for a chunk: its code, as written.
+
+    A path/kind/name header was measured to lower CoSQA dev MRR (0.523 vs 0.540 raw) with
+    all-MiniLM-L6-v2; names already reach search through BM25 and symbol recall."""
+    del rel_path, kind, qualified_name
+    return text[:EMBED_CODE_CHARS]
 
 
 class VectorMaker:
