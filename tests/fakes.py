@@ -269,6 +269,11 @@ class InMemoryGraphStore:
                 for t, a, b, tenant, pid in self.edges
                 if t == "CALLS" and tenant == tenant_key and pid == project_id]
 
+    def ranks(self, tenant_key: str, project_id: int) -> dict[str, tuple[str, float]]:
+        return {i: (n["label"], n["rank"]) for i, n in self.nodes.items()
+                if n["tenant"] == tenant_key and n["project_id"] == project_id
+                and n.get("rank", 0.0) != 0.0}
+
     def _calls(self, scope: StoreScope) -> list[tuple[str, str]]:
         return [(a, b) for t, a, b, tenant, pid in self.edges if t == "CALLS"
                 and tenant in scope.tenant_keys and pid in scope.project_ids]

@@ -140,7 +140,7 @@ def test_scope_filters_apply_in_the_store(stack, make_repo) -> None:  # noqa: AN
     assert hits and all(h.rel_path.startswith("src/") and h.rel_path.endswith(".py")
                         for h in hits)
     assert stack.search("signature", k=10, filters=SearchFilters(path_glob="*.java")).hits == []
-    kinds = {h.kind for h in stack.search("signature token cart", k=10,
+    kinds = {h.kind for h in stack.search("shopping cart", k=10,
                                           filters=SearchFilters(kinds=("class",))).hits}
     assert kinds == {"class"}
 

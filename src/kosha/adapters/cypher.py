@@ -167,6 +167,16 @@ class CypherGraphStore:
                 out.extend((r[0], a, r[1], b) for r in rows)
         return out
 
+    def ranks(self, tenant_key: str, project_id: int) -> dict[str, tuple[str, float]]:
+        """Non-zero stored ranks of one repo: id -> (label, rank)."""
+        out: dict[str, tuple[str, float]] = {}
+        for label in LABELS:
+            rows = self._run(f"MATCH (n:{label}) WHERE n.tenant = $tenant AND n.project_id = $pid "
+                             "AND n.rank <> 0.0 RETURN n.id, n.rank",
+                             {"tenant": tenant_key, "pid": project_id})
+            out.update((r[0], (label, float(r[1]))) for r in rows)
+        return out
+
     def definitions_in_files(self, scope: StoreScope,
                              versions: Iterable[tuple[str, str]]) -> list[Symbol]:
         """Classes, methods and functions of (rel_path, file_sha) versions, with their rank

@@ -81,6 +81,13 @@ class IndexBusy(Conflict):
     code = "index_busy"
 
 
+class ForgeError(KoshaError):
+    """A forge API (GitLab, GitHub) is unreachable or answered with an error."""
+
+    code = "forge_unavailable"
+    status = 502
+
+
 class EmbeddingError(KoshaError):
     code = "embedding_error"
     status = 502

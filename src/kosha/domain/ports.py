@@ -102,6 +102,9 @@ class GraphStore(Protocol):
     def call_edges(self, tenant_key: str, project_id: int) -> list[tuple[str, str, str, str]]:
         """Every CALLS edge of one repo as (src id, src label, dst id, dst label)."""
 
+    def ranks(self, tenant_key: str, project_id: int) -> dict[str, tuple[str, float]]:
+        """Non-zero stored ranks of one repo: id -> (label, rank)."""
+
     def definitions_in_files(self, scope: StoreScope,
                              versions: Iterable[tuple[str, str]]) -> list[Symbol]:
         """Definitions of (rel_path, file_sha) versions with `rank` and `callers` filled."""

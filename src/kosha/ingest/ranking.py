@@ -28,14 +28,16 @@ def compute_ranks(edges: list[tuple[str, str, str, str]]) -> dict[str, tuple[str
 
 
 def update_ranks(graph, repo: RepoRecord) -> int:  # noqa: ANN001
-    """Recompute the repo's PageRank and write the values that changed; returns writes."""
-    edges = graph.call_edges(repo.tenant_key, repo.id)
-    ranks = compute_ranks(edges)
+    """Recompute the repo's PageRank and write only the values that changed; returns writes."""
+    new = compute_ranks(graph.call_edges(repo.tenant_key, repo.id))
+    old = graph.ranks(repo.tenant_key, repo.id)
     by_kind: dict[Kind, dict[str, float]] = defaultdict(dict)
-    for node, (label, rank) in ranks.items():
-        by_kind[_KIND_OF_LABEL[label]][node] = rank
-    writes = 0
+    for node, (label, rank) in new.items():
+        if old.get(node, ("", 0.0))[1] != rank:
+            by_kind[_KIND_OF_LABEL[label]][node] = rank
+    for node, (label, _rank) in old.items():
+        if node not in new:  # lost its last CALLS edge
+            by_kind[_KIND_OF_LABEL[label]][node] = 0.0
     for kind, values in by_kind.items():
         graph.set_ranks(repo.tenant_key, repo.id, kind, values)
-        writes += len(values)
-    return writes
+    return sum(len(v) for v in by_kind.values())
