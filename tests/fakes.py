@@ -99,6 +99,9 @@ class InMemoryVectorStore:
                 "vec_model": model if r.vector is not None else "",
             }
 
+    def flush(self) -> None:
+        self.flushes = getattr(self, "flushes", 0) + 1
+
     def set_vectors(self, tenant_key: str, vectors: dict[str, Sequence[float]],
                     model: str) -> None:
         for cid, vec in vectors.items():

@@ -13,13 +13,17 @@ from kosha.adapters.local_embedder import LocalEmbedder
 from kosha.adapters.localblobs import LocalBlobStore
 from kosha.adapters.milvus import MilvusVectorStore
 from kosha.adapters.sql.engine import make_engine, migrate
+from kosha.adapters.sql.jobs import SqlJobStore
 from kosha.adapters.sql.metadata import SqlMetadataStore
 from kosha.config import Settings
 from kosha.domain.errors import InvalidInput
 from kosha.domain.ports import Embedder
 from kosha.ingest.pipeline import IndexService
+from kosha.jobs.service import JobService
 from kosha.search.navigation import CodeNavigator
 from kosha.search.service import SearchService
+from kosha.workspace.forges import AccessChecker, ForgeRegistry
+from kosha.workspace.service import WorkspaceService
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +89,30 @@ class Container:
 
     @cached_property
     def search(self) -> SearchService:
-        return SearchService(self.meta, self.vectors, self.graph, self.blobs, self.embedder)
+        return SearchService(self.meta, self.vectors, self.graph, self.blobs, self.embedder,
+                             github_domains=self.settings.github_domains)
 
     @cached_property
     def navigator(self) -> CodeNavigator:
-        return CodeNavigator(self.meta, self.graph)
+        return CodeNavigator(self.meta, self.graph, github_domains=self.settings.github_domains)
+
+    @cached_property
+    def forges(self) -> ForgeRegistry:
+        return ForgeRegistry(self.settings.forges)
+
+    @cached_property
+    def jobs(self) -> JobService:
+        return JobService(SqlJobStore(self.engine), self.indexer.index,
+                          workers=self.settings.job_workers)
+
+    @cached_property
+    def workspace(self) -> WorkspaceService:
+        access = AccessChecker(self.forges, self.settings.access_cache_seconds)
+        return WorkspaceService(self.meta, self.forges, access, self.jobs, self.search,
+                                self.navigator)
 
     def close(self) -> None:
-        for name in ("search", "vectors", "graph"):
+        for name in ("jobs", "search", "vectors", "graph", "forges"):
             if name in self.__dict__:
                 self.__dict__[name].close()
         if "engine" in self.__dict__:

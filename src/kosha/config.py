@@ -6,8 +6,31 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ForgeConfig(BaseModel):
+    """One forge domain Kosha may talk to: its kind and where its API and git live."""
+
+    kind: Literal["gitlab", "github"]
+    api_base: str = Field(description="e.g. https://gitlab.example.com/api/v4")
+    git_base: str = Field(description="e.g. https://gitlab.example.com (clone URLs)")
+
+    @field_validator("api_base", "git_base")
+    @classmethod
+    def _http_base(cls, v: str) -> str:
+        if not v.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return v.rstrip("/")
+
+
+DEFAULT_FORGES = {
+    "gitlab.com": ForgeConfig(kind="gitlab", api_base="https://gitlab.com/api/v4",
+                              git_base="https://gitlab.com"),
+    "github.com": ForgeConfig(kind="github", api_base="https://api.github.com",
+                              git_base="https://github.com"),
+}
 
 
 class Settings(BaseSettings):
@@ -39,9 +62,30 @@ class Settings(BaseSettings):
     index_lease_seconds: int = Field(default=120, description="a crashed run's lease lapses "
                                      "after this; a live run renews it")
 
+    forges: dict[str, ForgeConfig] = Field(
+        default_factory=lambda: dict(DEFAULT_FORGES),
+        description="JSON: forge domain (host[:port]) -> {kind, api_base, git_base}; any "
+                    "other domain is refused")
+    access_cache_seconds: int = Field(default=60, ge=0, le=60,
+                                      description="forge access answers are cached this long, "
+                                                  "keyed by a hash of the token")
+    webhook_gitlab_secret: SecretStr | None = None
+    webhook_github_secret: SecretStr | None = None
+    max_request_bytes: int = 1_000_000
+    job_workers: int = 2
+
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+
+    @field_validator("forges")
+    @classmethod
+    def _lower_domains(cls, v: dict[str, ForgeConfig]) -> dict[str, ForgeConfig]:
+        return {k.strip().lower(): c for k, c in v.items()}
+
+    @property
+    def github_domains(self) -> frozenset[str]:
+        return frozenset(d for d, f in self.forges.items() if f.kind == "github")
 
     @cached_property
     def home_dir(self) -> Path:

@@ -96,3 +96,21 @@ class EmbeddingError(KoshaError):
 class StoreError(KoshaError):
     code = "store_error"
     status = 503
+
+
+class Unauthorized(KoshaError):
+    code = "unauthorized"
+    status = 401
+
+
+class MissingIdentity(Unauthorized):
+    code = "missing_git_identity"
+
+
+class RepoNotReadable(Forbidden):
+    code = "repo_not_readable"
+
+
+class PayloadTooLarge(KoshaError):
+    code = "payload_too_large"
+    status = 413

@@ -43,6 +43,9 @@ class VectorStore(Protocol):
     def set_vectors(self, tenant_key: str, vectors: dict[str, Sequence[float]],
                     model: str) -> None: ...
 
+    def flush(self) -> None:
+        """Make written rows durable and indexed for search (end of an index run)."""
+
     def pending_vectors(self, tenant_key: str, project_id: int, limit: int) -> list[dict]: ...
 
     def count_pending(self, tenant_key: str, project_id: int) -> int: ...

@@ -13,8 +13,8 @@ import typer
 from rich.text import Text
 
 from kosha.domain.errors import InvalidInput, KoshaError
-from kosha.domain.models import SearchFilters
 from kosha.entrypoints.cli_common import app, container, fail, out, scoped_repos
+from kosha.search.filters import make_filters
 from kosha.search.navigation import SymbolRef
 from kosha.search.service import SearchResponse
 
@@ -22,20 +22,6 @@ TenantOpt = Annotated[str, typer.Option(help="tenant key (`<domain>//<region>/*`
 RepoOpt = Annotated[list[str] | None, typer.Option(help="limit to these repos (path or URL)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 _BATCH_KEYS = {"id", "query", "k", "lang", "kind", "path", "repo"}
-
-
-def make_filters(lang: list[str] | None, kind: list[str] | None,
-                 path: str | None) -> SearchFilters:
-    """Filters from CLI/JSON values; a path with `*` or `?` is a glob, else a prefix."""
-    kinds = tuple(kind or ())
-    bad = set(kinds) - {"function", "method", "class", "file", "block"}
-    if bad:
-        raise InvalidInput(f"unknown kind {sorted(bad)[0]!r}: use function, method, class, "
-                           "file or block")
-    path = path or ""
-    glob = any(c in path for c in "*?")
-    return SearchFilters(langs=tuple(x.lower() for x in lang or ()), kinds=kinds,
-                         path_prefix="" if glob else path, path_glob=path if glob else "")
 
 
 def _print_response(r: SearchResponse, explain: bool) -> None:

@@ -113,6 +113,7 @@ class IndexService:
             result = self._run(tenant, repo, req, reporter)
             if embed:
                 result.chunks_pending = self._embed(tenant, repo, reporter)
+            self.vectors.flush()
             reporter.phase("done")
             self.meta.finish_run(run_id, status="succeeded", commit=result.commit,
                                  stats=result.to_dict())
@@ -137,7 +138,9 @@ class IndexService:
             return 0
         with RepoLease(self.meta, repo.id, repo_url, self.lock_ttl):
             reporter = ProgressReporter(IndexProgress(repo=repo_url), on_progress)
-            return self._embed(tenant, repo, reporter)
+            left = self._embed(tenant, repo, reporter)
+            self.vectors.flush()
+            return left
 
     # --- phases ------------------------------------------------------------------------
     def _fetch(self, repo: RepoRecord, req: IndexRequest) -> tuple[GitMirror, str]:

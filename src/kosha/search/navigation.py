@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from kosha.domain.errors import InvalidInput
-from kosha.domain.links import deep_link
+from kosha.domain.links import deep_link, forge_kind
 from kosha.domain.models import RepoRecord, Symbol
 from kosha.search.service import scope_of
 
@@ -47,9 +47,11 @@ def _qualified_match(s: Symbol, wanted: str) -> bool:
 
 
 class CodeNavigator:
-    def __init__(self, meta, graph) -> None:  # noqa: ANN001
+    def __init__(self, meta, graph,  # noqa: ANN001
+                 github_domains: frozenset[str] = frozenset({"github.com"})) -> None:
         self.meta = meta
         self.graph = graph
+        self.github_domains = github_domains
 
     def _live(self, symbols: list[Symbol]) -> list[Symbol]:
         live = self.meta.live_versions((s.project_id, s.rel_path, s.file_sha) for s in symbols)
@@ -60,7 +62,8 @@ class CodeNavigator:
         commit = repo.last_indexed_commit or ""
         return SymbolRef(repo.repo_url, s.rel_path, s.start_line, s.end_line,
                          s.qualified_name or s.name, str(s.kind), s.lang, commit,
-                         deep_link(repo.repo_url, commit, s.rel_path, s.start_line, s.end_line),
+                         deep_link(repo.repo_url, commit, s.rel_path, s.start_line, s.end_line,
+                                   forge_kind(repo.repo_url, self.github_domains)),
                          via)
 
     def _targets(self, repos: list[RepoRecord], name: str) -> list[Symbol]:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 from kosha.domain.globs import glob_match
-from kosha.domain.links import deep_link
+from kosha.domain.links import deep_link, forge_kind
 from kosha.domain.models import ChunkHit, RepoRecord, SearchFilters, StoreScope, Symbol
 from kosha.domain.ports import Embedder
 from kosha.search.expand import SourceReader, expanded_range, symbol_of
@@ -73,13 +73,15 @@ def _overlaps(a: tuple, b: tuple) -> bool:
 
 class SearchService:
     def __init__(self, meta, vectors, graph, blobs, embedder: Embedder,  # noqa: ANN001
-                 weights: Weights | None = None) -> None:
+                 weights: Weights | None = None,
+                 github_domains: frozenset[str] = frozenset({"github.com"})) -> None:
         self.meta = meta
         self.vectors = vectors
         self.graph = graph
         self.blobs = blobs
         self.embedder = embedder
         self.weights = weights or Weights()
+        self.github_domains = github_domains
         self._pool = ThreadPoolExecutor(3, thread_name_prefix="kosha-recall")
 
     def close(self) -> None:
@@ -190,7 +192,8 @@ class SearchService:
                 symbol=h.qualified_name or h.symbol, kind=h.kind, lang=h.lang,
                 score=round(c.score, 6), commit=commit, code=code,
                 marks=marked_lines(code, start, plan.terms),
-                link=deep_link(repo.repo_url, commit, h.rel_path, start, end),
+                link=deep_link(repo.repo_url, commit, h.rel_path, start, end,
+                               forge_kind(repo.repo_url, self.github_domains)),
                 scores={k: (round(v, 4) if isinstance(v, float) else v)
                         for k, v in c.parts.items()}))
             if len(hits) >= top_k:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -118,3 +119,34 @@ class IndexRunRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     stats: Mapped[dict] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobRow(Base):
+    """An index job of the job service: its state and progress, never a credential."""
+
+    __tablename__ = "index_jobs"
+    __table_args__ = (
+        Index("ix_index_jobs_tenant_repo_status", "tenant_key", "repo_url", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    tenant_key: Mapped[str] = mapped_column(String(512))
+    repo_url: Mapped[str] = mapped_column(String(2048))
+    ref: Mapped[str] = mapped_column(String(255))
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | succeeded | failed
+    phase: Mapped[str] = mapped_column(String(16))
+    files_total: Mapped[int] = mapped_column(Integer, default=0)
+    files_done: Mapped[int] = mapped_column(Integer, default=0)
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_to_embed: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_embedded: Mapped[int] = mapped_column(Integer, default=0)
+    eta_s: Mapped[float | None] = mapped_column(Float)
+    commit: Mapped[str | None] = mapped_column(String(64))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    requests: Mapped[int] = mapped_column(Integer, default=1)  # requests this job absorbed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

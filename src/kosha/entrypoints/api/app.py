@@ -10,8 +10,11 @@ from fastapi import FastAPI, Request
 from sqlalchemy import text
 
 from kosha import __version__
+from kosha.adapters.sql.jobs import SqlJobStore
 from kosha.bootstrap import Container
+from kosha.entrypoints.api import webhooks, workspace_routes
 from kosha.entrypoints.api.errors import install_error_handlers
+from kosha.entrypoints.api.limits import BodyLimit
 
 log = logging.getLogger("kosha.api")
 
@@ -20,6 +23,9 @@ def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # noqa: ANN202
         container.engine  # noqa: B018 - migrate before the first request
+        # one API process per database on the embedded default: a job row still queued or
+        # running was left by a process that died, and will never finish
+        SqlJobStore(container.engine).mark_interrupted_on_start()
         yield
         container.close()
 
@@ -27,6 +33,9 @@ def create_app(container: Container) -> FastAPI:
                   description="Multi-tenant code indexing and search over Git repositories.")
     app.state.container = container
     install_error_handlers(app)
+    app.include_router(workspace_routes.router)
+    app.include_router(webhooks.router)
+    app.add_middleware(BodyLimit, limit=container.settings.max_request_bytes)
 
     @app.middleware("http")
     async def request_id(request: Request, call_next):  # noqa: ANN001, ANN202
