@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import SecretStr
 
+from kosha.adapters.git import check_ref
 from kosha.domain.errors import (
     InvalidInput,
     MissingIdentity,
@@ -118,6 +119,8 @@ class WorkspaceService:
     # --- operations --------------------------------------------------------------------
     def index(self, caller: Caller, repo_url: str, ref: str | None, mode: str):  # noqa: ANN201
         """Queue (or join) the index job of one repo; returns the job view."""
+        if ref is not None:
+            check_ref(ref)  # refused now, not as a failed job later
         repo, project = self._check_repo(caller, repo_url)
         req = IndexRequest(tenant=caller.tenant.owner_of(repo.ref), repo_url=repo.url,
                            source=repo.git_url, ref=ref or project.default_branch or "HEAD",
