@@ -59,10 +59,12 @@ def test_graph_prior_is_small_and_monotonic() -> None:
 
 def test_floor_needs_some_evidence() -> None:
     w = Weights()
-    assert not supported(Candidate(hit("a"), parts={"dense": 0.2}), 0.3, w)
-    assert supported(Candidate(hit("a"), parts={"dense": 0.45}), 0.0, w)
-    assert supported(Candidate(hit("a"), parts={"bm25": 1.0}), 0.75, w)
-    assert supported(Candidate(hit("a"), parts={"symbol": 0.5}), 0.0, w)
+    assert not supported(Candidate(hit("a"), parts={"dense": 0.2}), 0.3, 3, w)
+    assert supported(Candidate(hit("a"), parts={"dense": 0.46}), 0.0, 3, w)
+    assert supported(Candidate(hit("a"), parts={"bm25": 1.0}), 0.75, 4, w)
+    assert not supported(Candidate(hit("a"), parts={"bm25": 1.0}), 1.0, 1, w)  # one word
+    assert supported(Candidate(hit("a"), parts={"bm25": 1.0}), 1.0, 1, w, in_names=True)
+    assert supported(Candidate(hit("a"), parts={"symbol": 0.5}), 0.0, 1, w)
 
 
 @pytest.mark.parametrize(("glob", "path", "ok"), [

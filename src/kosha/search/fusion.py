@@ -15,14 +15,17 @@ class Weights:
     (docs/benchmarks.md)."""
 
     dense: float = 1.0
-    bm25: float = 0.5
+    bm25: float = 0.35
     symbol: float = 1.0
-    rrf_k: int = 60
+    rrf_k: int = 1  # small k: the top of each list counts most (dev grid, docs/benchmarks.md)
     exact_symbol: float = 1.0  # added for a definition whose name the query spells exactly
     callers: float = 0.01  # prior: x (1 + callers * log1p(callers into the symbol))
     rank: float = 0.01  # prior: x (1 + rank * log1p(PageRank, 1.0 = average))
-    floor_dense: float = 0.30  # below this cosine a hit needs lexical or symbol evidence
+    # Below this cosine a hit needs lexical or symbol evidence. Model-specific: measured for
+    # all-MiniLM-L6-v2 (real CoSQA queries: best cosine p1 0.51; off-topic queries <= 0.42).
+    floor_dense: float = 0.45
     floor_terms: float = 0.6  # share of query terms a hit must contain without dense support
+    floor_min_terms: int = 2  # ... and this many of them, unless all are in the hit's names
 
 
 @dataclass
@@ -55,7 +58,11 @@ def graph_prior(callers: int, rank: float, w: Weights) -> float:
     return 1.0 + w.callers * math.log1p(max(callers, 0)) + w.rank * math.log1p(max(rank, 0.0))
 
 
-def supported(c: Candidate, term_coverage: float, w: Weights) -> bool:
-    """Whether a candidate clears the confidence floor on its own evidence."""
+def supported(c: Candidate, term_coverage: float, terms: int, w: Weights,
+              in_names: bool = False) -> bool:
+    """Whether a candidate clears the confidence floor on its own evidence (`terms`: how many
+    terms the query has; `in_names`: all of them are in the hit's path or symbol name)."""
+    lexical = term_coverage >= w.floor_terms and (
+        term_coverage * terms >= w.floor_min_terms or in_names)
     return (c.exact or "symbol" in c.parts or c.parts.get("dense", 0.0) >= w.floor_dense
-            or term_coverage >= w.floor_terms)
+            or lexical)

@@ -144,8 +144,9 @@ class SearchService:
                 c.parts.update(callers=sym.callers, rank=sym.rank)
                 c.score *= graph_prior(sym.callers, sym.rank, w)
             cov = coverage(plan.terms, f"{h.rel_path} {h.qualified_name} {h.text}")
+            in_names = coverage(plan.terms, f"{h.rel_path} {h.qualified_name}") == 1.0
             c.parts["coverage"] = round(cov, 2)
-            if supported(c, cov, w):
+            if supported(c, cov, len(plan.terms), w, in_names):
                 kept.append(c)
         timings["total"] = round((time.perf_counter() - started) * 1000, 1)
         if not kept:
