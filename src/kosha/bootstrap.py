@@ -20,6 +20,7 @@ from kosha.domain.errors import InvalidInput
 from kosha.domain.ports import Embedder
 from kosha.ingest.pipeline import IndexService
 from kosha.jobs.service import JobService
+from kosha.search.fusion import Weights
 from kosha.search.navigation import CodeNavigator
 from kosha.search.service import SearchService
 from kosha.workspace.forges import AccessChecker, ForgeRegistry
@@ -90,6 +91,7 @@ class Container:
     @cached_property
     def search(self) -> SearchService:
         return SearchService(self.meta, self.vectors, self.graph, self.blobs, self.embedder,
+                             weights=Weights(floor_dense=self.settings.search_min_similarity),
                              github_domains=self.settings.github_domains)
 
     @cached_property

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     embed_bf16: bool = Field(default=True, description="bf16 weights on CPU: ~1.8x faster, "
                                                        "cosine >= 0.997 to fp32")
 
+    search_min_similarity: float = Field(
+        default=0.45, ge=0.0, le=1.0,
+        description="confidence floor: a hit below this cosine needs lexical or name evidence "
+                    "(0.45 is measured for all-MiniLM-L6-v2; recalibrate for another model)")
+
     max_file_bytes: int = 1_000_000
     index_lease_seconds: int = Field(default=120, description="a crashed run's lease lapses "
                                      "after this; a live run renews it")
