@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -16,40 +15,11 @@ import pytest
 from pydantic import SecretStr
 
 from kosha.adapters.forges import ForgeProject, GitHubClient, GitLabClient
-from kosha.devforge.demo import demo_forge
-from kosha.devforge.forge import ForgeSpec, StandInForge, TokenSpec
-from kosha.devforge.server import BackgroundServer
+from kosha.devforge.forge import ForgeSpec, StandInForge
 from kosha.domain.errors import Forbidden, ForgeError
+from tests.devforge.conftest import SECRET
 
-SECRET = "glpat-Xy7sECRET-forge-t0ken-9911"
 EMEA = ["emea/team-a/billing", "emea/team-a/svc", "emea/team-b/svc"]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ForgeSpec]:
-    root = tmp_path_factory.mktemp("forge")
-    return root, demo_forge(root)
-
-
-@pytest.fixture(scope="module")
-def server(demo: tuple[Path, ForgeSpec]) -> Iterator[tuple[StandInForge, str]]:
-    root, spec = demo
-    spec = ForgeSpec(projects=spec.projects, groups=spec.groups,
-                     tokens=(*spec.tokens, TokenSpec(token=SECRET, reads=("emea/team-a",))))
-    app = StandInForge(root, spec)
-    with BackgroundServer(app) as srv:
-        yield app, srv.url
-
-
-@pytest.fixture
-def forge(server: tuple[StandInForge, str]) -> StandInForge:
-    server[0].clear()
-    return server[0]
-
-
-@pytest.fixture
-def url(server: tuple[StandInForge, str]) -> str:
-    return server[1]
 
 
 def gitlab(url: str, **kw: object) -> GitLabClient:

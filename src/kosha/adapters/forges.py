@@ -224,6 +224,16 @@ class GitHubClient(_ForgeHttp):
         params = {"per_page": self.page_size, "page": 1, "sort": "full_name"}
         return [self._repo(r) for r in self._pages(f"{self.api_base}/user/repos", token, params)]
 
+    def project(self, owner_repo: str, token: Token) -> ForgeProject | None:
+        """`repo` under the name GitLabClient uses, so callers need not know the kind."""
+        return self.repo(owner_repo, token)
+
+    def group_projects(self, owner: str, token: Token) -> list[ForgeProject]:
+        """The token's readable repositories under `owner` (an org or user, or a deeper path
+        on forges that nest)."""
+        prefix = owner.strip("/").lower() + "/"
+        return [p for p in self.user_repos(token) if p.path.lower().startswith(prefix)]
+
     def readable(self, owner_repo: str, token: Token) -> bool:
         """Whether the token reads the repository (False on 401/403/404; ForgeError if down)."""
         try:

@@ -99,21 +99,11 @@ class AccessChecker:
         """The forge project if the token can read it, else None."""
         client = self.registry.client(repo.ref.domain)
         key = ("project", token_digest(token), repo.ref.domain, repo.ref.path)
-        if isinstance(client, GitHubClient):
-            return self._cached(key, lambda: client.repo(repo.ref.path, token))
         return self._cached(key, lambda: client.project(repo.ref.path, token))
 
     def readable_paths(self, domain: str, group_path: str, token: SecretStr) -> set[str]:
         """Paths of every project under `group_path` the token can read."""
         client = self.registry.client(domain)
         key = ("group", token_digest(token), domain, group_path)
-
-        def fetch() -> frozenset[str]:
-            if isinstance(client, GitHubClient):
-                projects = [p for p in client.user_repos(token)
-                            if p.path.lower().startswith(group_path.lower() + "/")]
-            else:
-                projects = client.group_projects(group_path, token)
-            return frozenset(p.path.lower() for p in projects)
-
-        return set(self._cached(key, fetch))
+        return set(self._cached(key, lambda: frozenset(
+            p.path.lower() for p in client.group_projects(group_path, token))))
