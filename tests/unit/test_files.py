@@ -167,6 +167,15 @@ def test_generated_markers_skip_the_file(head):
     assert decode_source(head + b"x = 1\n" * 10) is SkipReason.GENERATED
 
 
+@pytest.mark.parametrize("code", [
+    b'def restore(kind, data):\n    """Unpickling function for auto-generated PVec types."""\n',
+    b'MESSAGE = "do not edit this value by hand"\n',
+    b"x = 1\n" * 12 + b"# @generated\n",
+])
+def test_generated_words_in_ordinary_code_do_not_count(code):
+    assert isinstance(decode_source(code), str)
+
+
 def test_a_marker_far_below_the_header_does_not_count():
     assert isinstance(decode_source(b"x = 1\n" * 600 + b"# @generated\n"), str)
 
