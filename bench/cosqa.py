@@ -213,6 +213,8 @@ web queries share few words with the code. Reaching 0.60 needs a code-trained em
 (UniXcoder / CodeBERT-class, served through the OpenAI-compatible embedder) that the registry
 packages here do not ship.
 """
+    if r.get("note"):
+        body += "\n" + r["note"] + "\n"
     if r.get("tune_top5"):
         body += "\nDev grid (MRR, bm25 weight, rrf_k), best five: " + ", ".join(
             f"({m}, {b}, {k})" for m, b, k in r["tune_top5"]) + "\n"
