@@ -85,7 +85,11 @@ def main() -> None:
     print(json.dumps(out, indent=2))
     (WORK / "latency-results.json").write_text(json.dumps(out, indent=2))
     if args.write:
-        body = f"""{machine_facts()}
+        write_doc(out)
+
+
+def write_doc(out: dict) -> None:
+    body = f"""{machine_facts()}
 
 `python bench/search_latency.py --write`: {out['repos']} repositories of one tenant holding
 {out['chunks']:,} chunks (sixteen clones of the CoSQA pool; identical functions share one
@@ -97,11 +101,24 @@ The {out['queries']} CoSQA test queries, full pipeline, top 10, one at a time af
 | {out['p50_ms']} ms | {out['p95_ms']} ms | {out['p99_ms']} ms |
 
 Per recall leg (they run in parallel), p50 / p95 ms: """ + ", ".join(
-            f"{k} {out['legs_p50_ms'][k]} / {out['legs_p95_ms'][k]}" for k in out["legs_p50_ms"])
-        body += ("\n\nTarget p95 <= 150 ms at 100k chunks: "
-                 + ("met." if out["p95_ms"] <= 150 else "**not met**.") + "\n")
-        update_section(ROOT / "docs" / "benchmarks.md", "Search latency at 100k chunks (issue 3)",
-                       body)
+        f"{k} {out['legs_p50_ms'][k]} / {out['legs_p95_ms'][k]}" for k in out["legs_p50_ms"])
+    body += ("\n\nTarget p95 <= 150 ms at 100k chunks: "
+             + ("met." if out["p95_ms"] <= 150 else "**not met** on the embedded default.")
+             + "\n")
+    body += """
+Where the time goes (py-spy and cProfile): the recall legs are Milvus Lite's. This Milvus Lite
+(3.2, a pure-Python engine) rebuilds a validity mask for every query with a Python loop over
+every row of every segment (latest-version dedup and tombstones, `executor_indexed.py`,
+`collection.py:_search_sparse`), so each leg costs O(rows) of interpreted work, and the dense
+and BM25 legs contend for the GIL. At 6k chunks the same pipeline answers in ~85 ms (dense
+leg ~60 ms incl. the query embedding, BM25 ~25 ms, graph features ~12 ms, SQL live-version check
+~5 ms, expansion and marking ~3 ms). Flushing after each index run (added with this benchmark)
+matters: before it, searches spent most of their time copying unflushed MemTable rows. A Milvus
+server (`KOSHA_MILVUS_URI`) does this work natively; none can be started on this machine (no
+image registry), so the server figure is not measured here.
+"""
+    update_section(ROOT / "docs" / "benchmarks.md", "Search latency at 100k chunks (issue 3)",
+                   body)
 
 
 if __name__ == "__main__":
