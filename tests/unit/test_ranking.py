@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kosha.domain.models import Edge, GraphFile, Kind, RepoRecord, Symbol
-from kosha.ingest.ranking import compute_ranks, update_ranks
+from kosha.ingest.ranking import compute_ranks, ranks_due, update_ranks
 from tests.fakes import InMemoryGraphStore
 
 REPO = RepoRecord(id=1, tenant_id="t", tenant_key="local", repo_url="file:///r", source="local")
@@ -47,3 +47,11 @@ def test_update_writes_only_changes_and_resets_orphans() -> None:
     ranks = g.ranks("local", 1)
     assert "id-b" not in ranks and ranks["id-d"][1] > 0  # b lost its edge: back to 0
     assert writes == 2 and g.rank_writes == 5  # b reset, d set; a and c unchanged
+
+
+def test_ranks_are_recomputed_when_the_change_matters() -> None:
+    assert ranks_due(True, 1, 50_000, "1" * 40)  # a fresh index
+    assert ranks_due(False, 1, 500, "1" * 40)  # a small repo: always cheap
+    assert ranks_due(False, 1_000, 40_000, "1" * 40)  # 2.5% of a big repo changed
+    assert not ranks_due(False, 1, 40_000, "00000001" + "0" * 32)
+    assert ranks_due(False, 1, 40_000, "00000010" + "0" * 32)  # one commit in 16

@@ -23,7 +23,7 @@ from kosha.ingest.lease import RepoLease
 from kosha.ingest.linking import NewVersions, link
 from kosha.ingest.parsing import parse_source
 from kosha.ingest.progress import IndexProgress, ProgressCallback, ProgressReporter
-from kosha.ingest.ranking import update_ranks
+from kosha.ingest.ranking import ranks_due, update_ranks
 from kosha.ingest.vectors import VectorMaker, embed_backlog
 from kosha.ingest.writer import ParsedVersion, StoreWriter, collect_garbage
 
@@ -229,8 +229,10 @@ class IndexService:
         self.meta.publish(repo.id, commit, req.ref, upserts, sorted(removed), replaced)
         progress.searchable_after = progress.elapsed
         collect_garbage(self.meta, self.vectors, self.graph, self.blobs, repo)
-        update_ranks(self.graph, repo)
-        writer.write_manifest(self.meta.live_files(repo.id), previous)
+        now_live = self.meta.live_files(repo.id)
+        if ranks_due(fresh, len(new.changed_paths), len(now_live), commit):
+            update_ranks(self.graph, repo)
+        writer.write_manifest(now_live, previous)
         result.files_indexed = len(upserts)
         result.files_removed = len(removed)
         result.chunks_written = progress.chunks

@@ -27,6 +27,21 @@ def compute_ranks(edges: list[tuple[str, str, str, str]]) -> dict[str, tuple[str
     return {node: (labels[node], round(r * n, 2)) for node, r in ranks.items()}
 
 
+SMALL_REPO_FILES = 2000
+CHANGED_SHARE = 0.02
+REFRESH_EVERY = 16
+
+
+def ranks_due(fresh: bool, changed_files: int, live_files: int, commit: str) -> bool:
+    """Whether this run recomputes PageRank. On a big repo a small commit barely moves it and
+    costs seconds (Django: ~2 s), so it waits for a bigger change, or for roughly one commit in
+    REFRESH_EVERY (picked by the commit hash, so reruns agree); new symbols rank 0 meanwhile and
+    their callers count, read live at search time, still counts."""
+    if fresh or live_files < SMALL_REPO_FILES or changed_files >= CHANGED_SHARE * live_files:
+        return True
+    return int(commit[:8], 16) % REFRESH_EVERY == 0
+
+
 def update_ranks(graph, repo: RepoRecord) -> int:  # noqa: ANN001
     """Recompute the repo's PageRank and write only the values that changed; returns writes."""
     new = compute_ranks(graph.call_edges(repo.tenant_key, repo.id))
