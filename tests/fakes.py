@@ -281,13 +281,15 @@ class InMemoryGraphStore:
         return [(a, b) for t, a, b, tenant, pid in self.edges if t == "CALLS"
                 and tenant in scope.tenant_keys and pid in scope.project_ids]
 
-    def definitions_in_files(self, scope: StoreScope,
-                             versions: Iterable[tuple[str, str]]) -> list[Symbol]:
-        keys = {file_key(p, sha) for p, sha in versions}
+    def definitions_in(self, scope: StoreScope, file_ids: Iterable[str]) -> list[Symbol]:
+        files = [self.nodes[i] for i in set(file_ids) if i in self.nodes]
+        keys = {(n["tenant"], n["project_id"], n["file_key"]) for n in files
+                if n["label"] == "File" and n["tenant"] in scope.tenant_keys
+                and n["project_id"] in scope.project_ids}
         calls = Counter(b for _a, b in self._calls(scope))
         out = []
         for n in self._scoped(scope):
-            if n["label"] != "File" and n["file_key"] in keys:
+            if n["label"] != "File" and (n["tenant"], n["project_id"], n["file_key"]) in keys:
                 sym = self._out(n)
                 sym.callers = calls.get(sym.node_id, 0)
                 out.append(sym)

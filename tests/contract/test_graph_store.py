@@ -162,12 +162,12 @@ def test_ladybug_data_survives_a_reopen(tmp_path: Path) -> None:
 def test_call_navigation_features_and_ranks_stay_in_scope(graph) -> None:  # noqa: ANN001
     a, b = sym(A, "a", path="x.py", calls=("c",)), sym(A, "b", path="x.py", calls=("c",), start=5)
     c = sym(A, "c", path="x.py", start=9)
-    write_file(graph, A, "x.py", [a, b, c])
+    fa = write_file(graph, A, "x.py", [a, b, c])
     calls = [Edge(s.node_id, Kind.FUNCTION, c.node_id, Kind.FUNCTION, "CALLS") for s in (a, b)]
     graph.write_edges(A, 1, calls)
     other = sym(B, "a", path="x.py", calls=("c",))
     other_c = sym(B, "c", path="x.py", start=9)
-    write_file(graph, B, "x.py", [other, other_c])
+    fb = write_file(graph, B, "x.py", [other, other_c])
     graph.write_edges(B, 1, [Edge(other.node_id, Kind.FUNCTION, other_c.node_id,
                                   Kind.FUNCTION, "CALLS")])
     assert sorted(graph.call_edges(A, 1)) == sorted(
@@ -180,10 +180,11 @@ def test_call_navigation_features_and_ranks_stay_in_scope(graph) -> None:  # noq
     assert graph.callers_of(StoreScope((A,), (1,)), [other_c.node_id]) == []
     graph.set_ranks(A, 1, Kind.FUNCTION, {c.node_id: 2.5, a.node_id: 0.25,
                                           other_c.node_id: 9.0})  # not A's: ignored
-    defs = {s.name: s for s in graph.definitions_in_files(scope, [("x.py", SHA)])}
+    defs = {s.name: s for s in graph.definitions_in(scope, [fa.node_id])}
     assert set(defs) == {"a", "b", "c"}
     assert (defs["c"].rank, defs["c"].callers, defs["a"].rank, defs["a"].callers) == (
         2.5, 2, 0.25, 0)
-    b_defs = graph.definitions_in_files(StoreScope((B,), (1,)), [("x.py", SHA)])
+    b_defs = graph.definitions_in(StoreScope((B,), (1,)), [fb.node_id])
     assert {(s.name, s.rank, s.callers) for s in b_defs} == {("a", 0.0, 0), ("c", 0.0, 1)}
-    assert graph.definitions_in_files(scope, [("x.py", "b" * 40)]) == []
+    assert graph.definitions_in(scope, ["no-such-file"]) == []
+    assert graph.definitions_in(scope, [fb.node_id]) == []  # B's file, asked in A's scope

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kosha.domain.models import SearchFilters, StoreScope
+from kosha.domain.models import SearchFilters, StoreScope, file_node_id
 from kosha.domain.tenancy import parse_repo_url, parse_tenant_key
 from kosha.ingest.pipeline import IndexRequest
 from kosha.search.navigation import CodeNavigator
@@ -208,10 +208,11 @@ def test_callers_callees_and_definitions(stack, make_repo) -> None:  # noqa: ANN
                                                               "method")
     assert d.link.endswith("graph/calls.py#L21-22")
     # PageRank at index time: the leaf everything flows into ranks highest
-    defs = {s.name: s for s in stack.graph.definitions_in_files(
-        StoreScope(("local",), (repos[0].id,)), [("graph/calls.py",
-                                                  stack.meta.live_files(repos[0].id)[
-                                                      "graph/calls.py"].file_sha)])}
+    sha = stack.meta.live_files(repos[0].id)["graph/calls.py"].file_sha
+    defs = {s.name: s for s in stack.graph.definitions_in(
+        StoreScope(("local",), (repos[0].id,)),
+        [file_node_id("local", repos[0].id, "graph/calls.py", sha)])}
+    assert {"Worker", "run", "step"} <= set(defs)  # methods inside the class too
     assert defs["leaf"].rank > defs["middle"].rank > defs["top_one"].rank
     assert (defs["middle"].callers, defs["leaf"].callers) == (3, 1)
 

@@ -18,6 +18,7 @@ _KIND_OF_LABEL = {v: k for k, v in GRAPH_LABELS.items()}
 _RETURN = ("n.id, n.name, n.qualified_name, n.rel_path, n.start_line, n.end_line, n.lang, "
            "n.file_sha, n.project_id, n.tenant, n.calls, n.rank")
 _BATCH = 2000
+MAX_NESTING = 4  # classes inside classes inside …: deeper definitions are not features
 
 
 def _symbol(label: str, row: Sequence) -> Symbol:
@@ -177,35 +178,50 @@ class CypherGraphStore:
             out.update((r[0], (label, float(r[1]))) for r in rows)
         return out
 
-    def definitions_in_files(self, scope: StoreScope,
-                             versions: Iterable[tuple[str, str]]) -> list[Symbol]:
-        """Classes, methods and functions of (rel_path, file_sha) versions, with their rank
-        and how many symbols call them."""
-        keys = sorted({file_key(p, sha) for p, sha in versions})
+    def definitions_in(self, scope: StoreScope, file_ids: Iterable[str]) -> list[Symbol]:
+        """Classes, methods and functions inside the given File nodes (nested too), with their
+        rank and how many symbols call them. Nodes are reached by id and CONTAINS edges: a
+        primary-key lookup, where a property filter would scan every node."""
         out: list[Symbol] = []
-        for label in DEFINITION_LABELS:
-            for i in range(0, len(keys), _BATCH):
-                rows = self._run(
-                    f"MATCH (n:{label}) WHERE n.tenant IN $tenants AND n.project_id IN $pids "
-                    f"AND n.file_key IN $keys RETURN {_RETURN}",
-                    {**self._scope(scope), "keys": keys[i:i + _BATCH]})
-                out.extend(_symbol(label, r) for r in rows)
-        counts = self._caller_counts(scope, [s.node_id for s in out])
-        for s in out:
-            s.callers = counts.get(s.node_id, 0)
+        level = [("File", sorted(set(file_ids)))]
+        for _depth in range(MAX_NESTING):
+            classes: list[str] = []
+            for parent, ids in level:
+                for label in DEFINITION_LABELS:
+                    for i in range(0, len(ids), _BATCH):
+                        rows = self._run(
+                            f"UNWIND $ids AS i MATCH (p:{parent} {{id: i}}) "
+                            "WHERE p.tenant IN $tenants AND p.project_id IN $pids "
+                            f"OPTIONAL MATCH (p)-[:CONTAINS]->(n:{label}) RETURN {_RETURN}",
+                            {**self._scope(scope), "ids": ids[i:i + _BATCH]})
+                        found = [_symbol(label, r) for r in rows if r[0] is not None]
+                        out.extend(found)
+                        if label == "Class":
+                            classes.extend(s.node_id for s in found)
+            if not classes:
+                break
+            level = [("Class", classes)]
+        self._count_callers(scope, out)
         return out
 
-    def _caller_counts(self, scope: StoreScope, ids: list[str]) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for label in DEFINITION_LABELS:
+    def _count_callers(self, scope: StoreScope, symbols: list[Symbol]) -> None:
+        by_label: dict[str, list[Symbol]] = defaultdict(list)
+        for s in symbols:
+            by_label[GRAPH_LABELS[s.kind]].append(s)
+        for label, group in by_label.items():
+            ids = [s.node_id for s in group]
+            counts: dict[str, int] = defaultdict(int)
+            # Not `UNWIND … OPTIONAL MATCH (c)-[:CALLS]->(n)`: faster, but ladybug 0.22 ran out
+            # of buffer pool on it for repos with Function->Function calls.
             for i in range(0, len(ids), _BATCH):
                 rows = self._run(
                     f"MATCH (c)-[e:CALLS]->(n:{label}) WHERE n.id IN $ids "
-                    "AND e.tenant IN $tenants AND e.project_id IN $pids "
-                    "RETURN n.id, count(c)", {**self._scope(scope), "ids": ids[i:i + _BATCH]})
+                    "AND e.tenant IN $tenants AND e.project_id IN $pids RETURN n.id, count(c)",
+                    {**self._scope(scope), "ids": ids[i:i + _BATCH]})
                 for node_id, n in rows:
                     counts[node_id] += int(n)
-        return counts
+            for s in group:
+                s.callers = counts.get(s.node_id, 0)
 
     def _neighbours(self, scope: StoreScope, ids: Iterable[str],
                     outgoing: bool) -> list[tuple[str, Symbol]]:

@@ -32,6 +32,16 @@ def file_key(rel_path: str, file_sha: str) -> str:
     return sha1(f"{rel_path}\x00{file_sha}")
 
 
+def node_id_prefix(tenant_key: str, project_id: int, rel_path: str, file_sha: str) -> str:
+    """What makes graph node ids unique per (tenant, repo, file version)."""
+    return f"{tenant_key}|{project_id}|{rel_path}|{file_sha}"
+
+
+def file_node_id(tenant_key: str, project_id: int, rel_path: str, file_sha: str) -> str:
+    """The id of a file version's `File` graph node (search finds it from a chunk)."""
+    return sha1(f"{node_id_prefix(tenant_key, project_id, rel_path, file_sha)}|file")
+
+
 @dataclass(frozen=True)
 class StoreScope:
     """What every store read or write is confined to: one tenant and some of its repos."""

@@ -108,9 +108,8 @@ class GraphStore(Protocol):
     def ranks(self, tenant_key: str, project_id: int) -> dict[str, tuple[str, float]]:
         """Non-zero stored ranks of one repo: id -> (label, rank)."""
 
-    def definitions_in_files(self, scope: StoreScope,
-                             versions: Iterable[tuple[str, str]]) -> list[Symbol]:
-        """Definitions of (rel_path, file_sha) versions with `rank` and `callers` filled."""
+    def definitions_in(self, scope: StoreScope, file_ids: Iterable[str]) -> list[Symbol]:
+        """Definitions inside the given File nodes, with `rank` and `callers` filled."""
 
     def callers_of(self, scope: StoreScope, ids: Iterable[str]) -> list[tuple[str, Symbol]]:
         """(callee id, caller) pairs for CALLS edges into `ids`."""

@@ -299,7 +299,7 @@ def parse_source(rel_path: str, text: str, lang: str, has_grammar: bool,
     lines = text.split("\n")
     # A final newline ends the last line; it does not open another one.
     line_count = len(lines) - 1 if len(lines) > 1 and text.endswith("\n") else len(lines)
-    file_id = sha1(f"{id_prefix}|file")
+    file_id = sha1(f"{id_prefix}|file")  # = models.file_node_id for the pipeline's prefix
     file_symbol = Symbol(file_id, Kind.FILE, rel_path.rsplit("/", 1)[-1], rel_path, rel_path,
                          1, line_count, lang)
     spec = SPECS.get(lang) if has_grammar else None

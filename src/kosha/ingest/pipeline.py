@@ -14,7 +14,13 @@ from pydantic import SecretStr
 
 from kosha.adapters.git import GitMirror, check_ref
 from kosha.domain.errors import KoshaError
-from kosha.domain.models import LiveFile, RepoRecord, StoreScope, TenantRecord
+from kosha.domain.models import (
+    LiveFile,
+    RepoRecord,
+    StoreScope,
+    TenantRecord,
+    node_id_prefix,
+)
 from kosha.domain.ports import Embedder
 from kosha.domain.tenancy import TenantKey
 from kosha.ingest.files import Candidate, SkipReason, classify_path, decode_source
@@ -252,7 +258,7 @@ class IndexService:
                     skipped.append((rel, text))
                     continue
                 parsed = parse_source(rel, text, c.lang, c.has_grammar,
-                                      id_prefix=f"{repo.tenant_key}|{repo.id}|{rel}|{sha}")
+                                      id_prefix=node_id_prefix(repo.tenant_key, repo.id, rel, sha))
                 imports = sorted({p for m in parsed.imports
                                   for p in resolve_import(m, rel, paths) if p != rel})
                 versions.append(ParsedVersion(rel, sha, c.version.size, data, parsed, imports))

@@ -9,7 +9,14 @@ from dataclasses import asdict, dataclass, field
 
 from kosha.domain.globs import glob_match
 from kosha.domain.links import deep_link, forge_kind
-from kosha.domain.models import ChunkHit, RepoRecord, SearchFilters, StoreScope, Symbol
+from kosha.domain.models import (
+    ChunkHit,
+    RepoRecord,
+    SearchFilters,
+    StoreScope,
+    Symbol,
+    file_node_id,
+)
 from kosha.domain.ports import Embedder
 from kosha.search.expand import SourceReader, expanded_range, symbol_of
 from kosha.search.fusion import Candidate, Weights, fuse, graph_prior, supported
@@ -163,9 +170,10 @@ class SearchService:
     def _definitions(self, scope: StoreScope,
                      head: list[Candidate]) -> dict[tuple[int, str, str], list[Symbol]]:
         by_version: dict[tuple[int, str, str], list[Symbol]] = defaultdict(list)
-        versions = {(c.hit.rel_path, c.hit.file_sha) for c in head}
-        if versions:
-            for s in self.graph.definitions_in_files(scope, versions):
+        files = {file_node_id(c.hit.tenant_key, c.hit.project_id, c.hit.rel_path,
+                              c.hit.file_sha) for c in head}
+        if files:
+            for s in self.graph.definitions_in(scope, files):
                 by_version[(s.project_id, s.rel_path, s.file_sha)].append(s)
         return by_version
 

@@ -172,10 +172,15 @@ class SqlMetadataStore:
         live: dict[tuple[int, str, str], str] = {}
         with self.session() as s:
             for batch in _batches(list(wanted)):
+                by_repo: dict[int, set[str]] = {}
+                for r, p, _ in batch:
+                    by_repo.setdefault(r, set()).add(p)
+                # per repo `rel_path IN (…)`: SQLite uses the primary key for this, not for a
+                # row-value IN over both columns (a full scan: ~20 ms at 100k files)
                 q = select(RepoFileRow.repo_id, RepoFileRow.rel_path, RepoFileRow.file_sha,
-                           RepoFileRow.blob_commit).where(
-                    tuple_(RepoFileRow.repo_id, RepoFileRow.rel_path).in_(
-                        [(r, p) for r, p, _ in batch]))
+                           RepoFileRow.blob_commit).where(or_(*(
+                               and_(RepoFileRow.repo_id == r, RepoFileRow.rel_path.in_(sorted(ps)))
+                               for r, ps in by_repo.items())))
                 for r, p, sha, blob_commit in s.execute(q):
                     if (r, p, sha) in wanted:
                         live[(r, p, sha)] = blob_commit
