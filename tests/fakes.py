@@ -100,7 +100,7 @@ class InMemoryVectorStore:
             }
 
     def flush(self) -> None:
-        self.flushes = getattr(self, "flushes", 0) + 1
+        """Nothing to seal in memory."""
 
     def set_vectors(self, tenant_key: str, vectors: dict[str, Sequence[float]],
                     model: str) -> None:

@@ -155,8 +155,8 @@ class SearchService:
             c.parts["coverage"] = round(cov, 2)
             if supported(c, cov, len(plan.terms), w, in_names):
                 kept.append(c)
-        timings["total"] = round((time.perf_counter() - started) * 1000, 1)
         if not kept:
+            timings["total"] = round((time.perf_counter() - started) * 1000, 1)
             best = max((c.parts.get("dense", 0.0) for c in head), default=0.0)
             reason = ("no confident match: nothing in scope is close enough to the query "
                       f"(best similarity {best:.2f}, needs {w.floor_dense:.2f}, "

@@ -9,7 +9,7 @@ import json
 from fastapi import APIRouter, Request, Response
 
 from kosha.domain.errors import InvalidInput, Unauthorized
-from kosha.entrypoints.api.deps import WorkspaceDep, _caller, _identities, _tenant
+from kosha.entrypoints.api.deps import WorkspaceDep, caller_of, git_identities, tenant_key_header
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 _ZERO = "0" * 40
@@ -42,7 +42,8 @@ def _get(data: dict, *path: str) -> str:
 
 
 def _queue(request: Request, ws, repo_url: str, commit: str, response: Response) -> dict:  # noqa: ANN001
-    caller = _caller(_tenant(request.headers.get("x-tenant-key")), _identities(request))
+    caller = caller_of(tenant_key_header(request.headers.get("x-tenant-key")),
+                       git_identities(request))
     job = ws.index(caller, repo_url, commit, "incremental")
     response.status_code = 202
     return {"job": job.to_dict()}
