@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,17 +11,33 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from kosha.adapters.sql.jobs import SqlJobStore
 from kosha.bootstrap import Container
 from kosha.config import ForgeConfig, Settings
 from kosha.devforge.demo import demo_forge
 from kosha.devforge.forge import StandInForge, TokenSpec
 from kosha.devforge.server import BackgroundServer
 from kosha.entrypoints.api.app import create_app
+from kosha.jobs.service import JobService
 from tests.fakes import HashEmbedder
 
 SECRET_TOKEN = "glpat-Kx7QsecretZ9-unique-4711"  # distinctive: scanned for after each test
 HOOK_SECRET = "gitlab-hook-secret"
 GH_SECRET = "github-hook-secret"
+
+
+class Gate:
+    """Holds index runs while closed, so a test can send a burst at a running job."""
+
+    def __init__(self) -> None:
+        self.open = threading.Event()
+        self.open.set()
+
+    def wrap(self, run):  # noqa: ANN001, ANN201
+        def gated(req, on_progress):  # noqa: ANN001, ANN202
+            self.open.wait(timeout=120)
+            return run(req, on_progress)
+        return gated
 
 
 @dataclass
@@ -31,6 +48,7 @@ class Api:
     domain: str  # GitLab-kind domain of the stand-in forge
     gh_domain: str  # the same server configured as a GitHub-kind domain
     home: Path
+    gate: Gate
 
     def url(self, path: str, github: bool = False) -> str:
         return f"http://{self.gh_domain if github else self.domain}/{path}"
@@ -87,5 +105,8 @@ def api(tmp_path: Path, sql_url: str, forge_root):  # noqa: ANN001, ANN201
             max_request_bytes=200_000)
         container = Container(settings)
         container.__dict__["embedder"] = HashEmbedder()
+        gate = Gate()
+        container.__dict__["jobs"] = JobService(SqlJobStore(container.engine),
+                                                gate.wrap(container.indexer.index))
         with TestClient(create_app(container)) as client:
-            yield Api(client, container, forge, domain, gh_domain, tmp_path / "home")
+            yield Api(client, container, forge, domain, gh_domain, tmp_path / "home", gate)
