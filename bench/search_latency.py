@@ -71,6 +71,7 @@ def main() -> None:
         for leg in legs:
             if leg in r.timings_ms:
                 legs[leg].append(r.timings_ms[leg])
+    alone = legs_alone(c, repos, queries)
     c.close()
 
     def pct(xs: list[float], p: float) -> float:
@@ -81,41 +82,84 @@ def main() -> None:
            "queries": len(lat), "p50_ms": round(statistics.median(lat), 1),
            "p95_ms": pct(lat, 0.95), "p99_ms": pct(lat, 0.99),
            "legs_p50_ms": {k: round(statistics.median(v), 1) for k, v in legs.items() if v},
-           "legs_p95_ms": {k: pct(v, 0.95) for k, v in legs.items() if v}}
+           "legs_p95_ms": {k: pct(v, 0.95) for k, v in legs.items() if v},
+           "alone_p50_ms": {k: round(statistics.median(v), 1) for k, v in alone.items()},
+           "alone_p95_ms": {k: pct(v, 0.95) for k, v in alone.items()}}
     print(json.dumps(out, indent=2))
     (WORK / "latency-results.json").write_text(json.dumps(out, indent=2))
     if args.write:
         write_doc(out)
 
 
+def legs_alone(c, repos, queries: list[str]) -> dict[str, list[float]]:  # noqa: ANN001
+    """Each recall leg on its own, one after the other (no other thread running): the
+    floor the parallel pipeline cannot go below while both legs need the one GIL."""
+    from kosha.search.service import scope_of
+
+    scope = scope_of(repos)
+    out: dict[str, list[float]] = {"embed": [], "dense": [], "bm25": [], "dense+bm25": []}
+    for q in queries:
+        t0 = time.perf_counter()
+        vector = c.embedder.embed_query(q)
+        t1 = time.perf_counter()
+        c.vectors.search_dense(scope, vector, 50, None, model=c.embedder.model_id)
+        t2 = time.perf_counter()
+        c.vectors.search_lexical(scope, q, 50, None)
+        t3 = time.perf_counter()
+        out["embed"].append((t1 - t0) * 1000)
+        out["dense"].append((t2 - t1) * 1000)
+        out["bm25"].append((t3 - t2) * 1000)
+        out["dense+bm25"].append((t3 - t1) * 1000)
+    return out
+
+
 def write_doc(out: dict) -> None:
+    def legs(p50: dict, p95: dict) -> str:
+        return ", ".join(f"{k} {p50[k]} / {p95[k]}" for k in p50)
+
+    met = "met." if out["p95_ms"] <= 150 else "**not met** on the embedded default."
     body = f"""{machine_facts()}
 
 `python bench/search_latency.py --write`: {out['repos']} repositories of one tenant holding
 {out['chunks']:,} chunks (sixteen clones of the CoSQA pool; identical functions share one
 cached embedding), Milvus Lite + ladybug + SQLite, the bundled all-MiniLM-L6-v2 on the CPU.
-The {out['queries']} CoSQA test queries, full pipeline, top 10, one at a time after a warm-up:
+The {out['queries']} CoSQA test queries, full pipeline, top 10, one at a time after a warm-up,
+in the process that did the indexing:
 
 | p50 | p95 | p99 |
 |---|---|---|
 | {out['p50_ms']} ms | {out['p95_ms']} ms | {out['p99_ms']} ms |
 
-Per recall leg (they run in parallel), p50 / p95 ms: """ + ", ".join(
-        f"{k} {out['legs_p50_ms'][k]} / {out['legs_p95_ms'][k]}" for k in out["legs_p50_ms"])
-    body += ("\n\nTarget p95 <= 150 ms at 100k chunks: "
-             + ("met." if out["p95_ms"] <= 150 else "**not met** on the embedded default.")
-             + "\n")
+Per recall leg inside the pipeline (they run in parallel threads), p50 / p95 ms:
+{legs(out['legs_p50_ms'], out['legs_p95_ms'])}.
+
+Each leg alone, one after the other with nothing else running (recall limit 50, as the
+pipeline asks), p50 / p95 ms: {legs(out['alone_p50_ms'], out['alone_p95_ms'])}.
+
+Target p95 <= 150 ms at 100k chunks: {met}
+"""
     body += """
-Where the time goes (py-spy and cProfile): the recall legs are Milvus Lite's. This Milvus Lite
-(3.2, a pure-Python engine) rebuilds a validity mask for every query with a Python loop over
-every row of every segment (latest-version dedup and tombstones, `executor_indexed.py`,
-`collection.py:_search_sparse`), so each leg costs O(rows) of interpreted work, and the dense
-and BM25 legs contend for the GIL. At 6k chunks the same pipeline answers in ~85 ms (dense
-leg ~60 ms incl. the query embedding, BM25 ~25 ms, graph features ~12 ms, SQL live-version check
-~5 ms, expansion and marking ~3 ms). Flushing after each index run (added with this benchmark)
-matters: before it, searches spent most of their time copying unflushed MemTable rows. A Milvus
-server (`KOSHA_MILVUS_URI`) does this work natively; none can be started on this machine (no
-image registry), so the server figure is not measured here.
+Why, and why it cannot be tuned away in Kosha's code: the two Milvus legs alone, back to
+back, already cost more than the target (`dense+bm25` above), and in one process they cannot
+overlap (the pipeline's p50 is within ~20 ms of their sum),
+because this Milvus Lite (3.2.2, the newest release) is a pure-Python engine serving
+`pymilvus` from threads of the same interpreter. py-spy over 100 searches at 100k chunks
+(2026-12-02): in a dense search ~75% of the engine's samples are per-row Python loops that
+rebuild the latest-version and tombstone mask on every query (`search/executor_indexed.py`,
+`_update_max_seqs` and `_build_local_mask`); in a BM25 search ~45% is the same kind of loop
+(`engine/collection.py:_search_sparse`) and ~40% the pure-Python posting-list scorer
+(`index/sparse_inverted.py`). Both are O(rows in scope) per query and hold the GIL. Everything
+else in the pipeline is small: graph features ~23 ms (ladybug), live-version check ~6 ms
+(SQLite), expansion and marking ~2 ms, query embedding ~11 ms (cProfile, same index).
+Nothing in Kosha's adapter changes the row count a query scans: the benchmark's sixteen repos
+are one tenant and every query asks for all of them. What would meet the target is the
+engine: a Milvus server (`KOSHA_MILVUS_URI`, same code) does this natively, but none can run
+on this machine (no container engine; the only registry Milvus server, PyPI `milvus` 2.3.9,
+predates the BM25 function the schema uses), so the server figure is not measured here.
+The same code measured p50 372 / p95 490 ms on 2026-11-22 on another machine of this kind:
+figures move by a third between machines and days, the gap to the target does not.
+At 6k chunks the same pipeline answers in ~85 ms. Flushing after each index run matters:
+before it, searches spent most of their time copying unflushed MemTable rows.
 """
     update_section(ROOT / "docs" / "benchmarks.md", "Search latency at 100k chunks (issue 3)",
                    body)
