@@ -216,3 +216,41 @@ def test_path_glob_applies_inside_the_query(store) -> None:  # noqa: ANN001
     assert paths("test_?.py") == {"test_x.py"}
     with pytest.raises(InvalidInput):
         store.search_lexical(scope, "handler", 10, SearchFilters(path_glob="a\\b"))
+
+
+def _tenants_in_two_buckets(s: MilvusVectorStore) -> tuple[str, str]:
+    keys = [f"gitlab.example.com//emea/team{i}" for i in range(40)]
+    first = keys[0]
+    other = next(k for k in keys if s._lite_partitions([k]) != s._lite_partitions([first]))
+    return first, other
+
+
+def test_milvus_lite_reads_only_the_scopes_buckets_and_still_finds_every_row(
+        milvus_uri: str) -> None:
+    # Lite does not prune partition-key buckets itself; the adapter names them. Routed to the
+    # wrong bucket, these reads would come back empty.
+    s = MilvusVectorStore(milvus_uri, dim=DIM, collection=f"c_{uuid.uuid4().hex[:10]}")
+    s.ensure()
+    try:
+        t1, t2 = _tenants_in_two_buckets(s)
+        assert len(s._lite_partitions([t1])) == 1
+        assert len(s._lite_partitions([t1, t2])) == 2
+        text = "def settle_invoice(total):\n    return total"
+        s.upsert([rec(t, 1, "pay.py", text, unit(1, 1), symbol="settle_invoice")
+                  for t in (t1, t2)], model="m")
+        s.flush()
+        for tenants in ((t1,), (t2,), (t1, t2)):
+            scope = StoreScope(tenants, (1,))
+            found = [s.search_dense(scope, unit(1, 1), 10, model="m"),
+                     s.search_lexical(scope, "settle invoice", 10),
+                     s.search_symbols(scope, ["settle_invoice"], 10),
+                     s.search_symbols(scope, ["settle"], 10)]
+            for hits in found:
+                assert sorted(h.tenant_key for h in hits) == sorted(tenants)
+            assert s.count(scope) == len(tenants)
+    finally:
+        s.client.drop_collection(s.collection)
+
+
+def test_a_milvus_server_prunes_by_itself() -> None:
+    assert MilvusVectorStore("http://127.0.0.1:19530", dim=DIM)._lite_partitions([A]) is None

@@ -3,10 +3,15 @@
 The tenant is the collection's partition key and is in the filter of every query and delete
 (Milvus Lite's `delete(partition_name=…)` is not a tenant boundary). Filter strings are built
 only from validated values, quoted with `_q`.
+
+A Milvus server prunes partition-key buckets from the filter by itself; Milvus Lite does not,
+so every Lite read would scan every tenant's rows (O(rows) of Python per query). Lite reads
+therefore also name the buckets of the scope's tenants (`_lite_partitions`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -59,6 +64,7 @@ class MilvusVectorStore:
         self._token = token
         self._client: MilvusClient | None = None
         self._lock = threading.Lock()
+        self._buckets: frozenset[str] | None = None  # Lite's partition-key buckets
 
     @property
     def is_lite(self) -> bool:
@@ -100,6 +106,7 @@ class MilvusVectorStore:
                     f"collection {self.collection!r} holds {have}-dimensional vectors but the "
                     f"embedder makes {self.dim}; use another KOSHA_MILVUS_COLLECTION or reindex")
             c.load_collection(self.collection)
+            self._load_buckets()
             return
         s = c.create_schema(auto_id=False, enable_dynamic_field=False)
         s.add_field("chunk_id", DataType.VARCHAR, is_primary=True, max_length=64)
@@ -131,6 +138,25 @@ class MilvusVectorStore:
         c.create_collection(self.collection, schema=s, index_params=ip,
                             consistency_level="Strong")
         c.load_collection(self.collection)
+        self._load_buckets()
+
+    def _load_buckets(self) -> None:
+        if self.is_lite:
+            self._buckets = frozenset(self.client.list_partitions(self.collection))
+
+    def _lite_partitions(self, tenant_keys: Sequence[str]) -> list[str] | None:
+        """The Lite buckets holding these tenants' rows, routed as Milvus Lite 3.2 routes
+        them (md5 of the key modulo the bucket count); None (read all) on a server or if the
+        collection does not have those buckets. The tenant stays in every filter, so a wrong
+        bucket could only lose rows, never show another tenant's."""
+        if not self.is_lite or not self._buckets:
+            return None
+        from milvus_lite.constants import DEFAULT_NUM_PARTITIONS, PARTITION_KEY_BUCKET_PREFIX
+
+        names = sorted({f"{PARTITION_KEY_BUCKET_PREFIX}"
+                        f"{int(hashlib.md5(k.encode()).hexdigest(), 16) % DEFAULT_NUM_PARTITIONS}"
+                        for k in tenant_keys})
+        return names if set(names) <= self._buckets else None
 
     # --- writes ------------------------------------------------------------------------
     def _row(self, r: ChunkRecord, model: str) -> dict:
@@ -169,7 +195,8 @@ class MilvusVectorStore:
             # re-home another tenant's row.
             owned = self.client.query(
                 self.collection, output_fields=["chunk_id"],
-                filter=f"tenant_key == {_q(tenant_key)} and chunk_id in {_qs(list(batch))}")
+                filter=f"tenant_key == {_q(tenant_key)} and chunk_id in {_qs(list(batch))}",
+                partition_names=self._lite_partitions([tenant_key]))
             rows = [{"chunk_id": r["chunk_id"], "tenant_key": tenant_key,
                      "dense": list(batch[r["chunk_id"]]), "vec_model": model} for r in owned]
             if rows:
@@ -180,12 +207,14 @@ class MilvusVectorStore:
         expr = (f"tenant_key == {_q(tenant_key)} and project_id == {int(project_id)} "
                 f"and vec_model == {_q(PENDING)}")
         return list(self.client.query(self.collection, filter=expr, limit=limit,
-                                      output_fields=PENDING_FIELDS))
+                                      output_fields=PENDING_FIELDS,
+                                      partition_names=self._lite_partitions([tenant_key])))
 
     def count_pending(self, tenant_key: str, project_id: int) -> int:
         expr = (f"tenant_key == {_q(tenant_key)} and project_id == {int(project_id)} "
                 f"and vec_model == {_q(PENDING)}")
-        res = self.client.query(self.collection, filter=expr, output_fields=["count(*)"])
+        res = self.client.query(self.collection, filter=expr, output_fields=["count(*)"],
+                                partition_names=self._lite_partitions([tenant_key]))
         return int(res[0]["count(*)"]) if res else 0
 
     def _delete(self, expr: str) -> None:
@@ -244,6 +273,7 @@ class MilvusVectorStore:
         expr = self._scope_expr(scope, filters) + f" and vec_model == {_q(model)}"
         res = self.client.search(self.collection, data=[list(vector)], anns_field="dense",
                                  filter=expr, limit=limit, output_fields=_OUT,
+                                 partition_names=self._lite_partitions(scope.tenant_keys),
                                  search_params={"metric_type": "IP",
                                                 "params": {"ef": max(64, limit * 2)}})
         return self._hits(res)
@@ -255,7 +285,8 @@ class MilvusVectorStore:
             return []
         res = self.client.search(self.collection, data=[analysed], anns_field="sparse",
                                  filter=self._scope_expr(scope, filters), limit=limit,
-                                 output_fields=_OUT, search_params={"metric_type": "BM25"})
+                                 output_fields=_OUT, search_params={"metric_type": "BM25"},
+                                 partition_names=self._lite_partitions(scope.tenant_keys))
         return self._hits(res, negate=True)
 
     def search_symbols(self, scope: StoreScope, names: Sequence[str], limit: int,
@@ -265,8 +296,9 @@ class MilvusVectorStore:
         if not names:
             return []
         base = self._scope_expr(scope, filters)
+        parts = self._lite_partitions(scope.tenant_keys)
         exact = self.client.query(self.collection, filter=f"{base} and symbol in {_qs(names)}",
-                                  output_fields=_OUT, limit=limit)
+                                  output_fields=_OUT, limit=limit, partition_names=parts)
         hits = [self._entity_hit(e, 1.0) for e in exact]
         # `_` is a one-character wildcard in `like`: matches are re-checked below
         prefixes = [n for n in names if len(n) >= 4 and "%" not in n]
@@ -274,12 +306,13 @@ class MilvusVectorStore:
             like = " or ".join(f"symbol like {_q(n + '%')}" for n in prefixes)
             seen = {h.chunk_id for h in hits}
             more = self.client.query(self.collection, filter=f"{base} and ({like})",
-                                     output_fields=_OUT, limit=limit)
+                                     output_fields=_OUT, limit=limit, partition_names=parts)
             hits += [self._entity_hit(e, 0.5) for e in more if e["chunk_id"] not in seen
                      and any(e["symbol"].startswith(n) for n in prefixes)]
         return hits[:limit]
 
     def count(self, scope: StoreScope) -> int:
         res = self.client.query(self.collection, filter=self._scope_expr(scope, None),
-                                output_fields=["count(*)"])
+                                output_fields=["count(*)"],
+                                partition_names=self._lite_partitions(scope.tenant_keys))
         return int(res[0]["count(*)"]) if res else 0
