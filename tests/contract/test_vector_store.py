@@ -238,16 +238,18 @@ def test_milvus_lite_reads_only_the_scopes_buckets_and_still_finds_every_row(
         text = "def settle_invoice(total):\n    return total"
         s.upsert([rec(t, 1, "pay.py", text, unit(1, 1), symbol="settle_invoice")
                   for t in (t1, t2)], model="m")
-        s.flush()
-        for tenants in ((t1,), (t2,), (t1, t2)):
-            scope = StoreScope(tenants, (1,))
-            found = [s.search_dense(scope, unit(1, 1), 10, model="m"),
-                     s.search_lexical(scope, "settle invoice", 10),
-                     s.search_symbols(scope, ["settle_invoice"], 10),
-                     s.search_symbols(scope, ["settle"], 10)]
-            for hits in found:
-                assert sorted(h.tenant_key for h in hits) == sorted(tenants)
-            assert s.count(scope) == len(tenants)
+        for flushed in (False, True):  # in the MemTable, then in sealed segments
+            if flushed:
+                s.flush()
+            for tenants in ((t1,), (t2,), (t1, t2)):
+                scope = StoreScope(tenants, (1,))
+                found = [s.search_dense(scope, unit(1, 1), 10, model="m"),
+                         s.search_lexical(scope, "settle invoice", 10),
+                         s.search_symbols(scope, ["settle_invoice"], 10),
+                         s.search_symbols(scope, ["settle"], 10)]
+                for hits in found:
+                    assert sorted(h.tenant_key for h in hits) == sorted(tenants)
+                assert s.count(scope) == len(tenants)
     finally:
         s.client.drop_collection(s.collection)
 

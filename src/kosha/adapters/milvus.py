@@ -148,7 +148,9 @@ class MilvusVectorStore:
         """The Lite buckets holding these tenants' rows, routed as Milvus Lite 3.2 routes
         them (md5 of the key modulo the bucket count); None (read all) on a server or if the
         collection does not have those buckets. The tenant stays in every filter, so a wrong
-        bucket could only lose rows, never show another tenant's."""
+        bucket could only lose rows, never show another tenant's. Lite's dense search resolves
+        row versions within the named buckets only; that is exact because chunk ids hash the
+        tenant in, so a row never moves to another bucket."""
         if not self.is_lite or not self._buckets:
             return None
         from milvus_lite.constants import DEFAULT_NUM_PARTITIONS, PARTITION_KEY_BUCKET_PREFIX
