@@ -1,5 +1,9 @@
 """GitLab v4 and GitHub REST clients: look a project up, list a group's, check read access.
 
+For account mode both also tell who a token belongs to (`current_user`), list the user's
+projects a page at a time (`projects_page`) and list a repository's files with sizes where the
+forge gives them (`tree`); the two clients share method names and return types.
+
 Tokens travel only in request headers, never in URLs, and appear in no message or log line.
 Server errors (5xx) and connection failures are retried; 4xx answers are final. Redirects are
 not followed, so a token never goes to another host.
@@ -40,6 +44,25 @@ class ForgeProject:
     path: str
     default_branch: str | None
     web_url: str
+
+
+@dataclass(frozen=True)
+class ForgeUser:
+    """The user a token belongs to: the forge's id (as text), login name and e-mail if known."""
+
+    id: str
+    login: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One file of a repository tree: its path, size in bytes (None if the forge gives none)
+    and git mode (`100644`, `100755`, `120000` for a symlink)."""
+
+    path: str
+    size: int | None
+    mode: str
 
 
 class _ServerError(Exception):
@@ -137,6 +160,23 @@ class _ForgeHttp:
         except ValueError:
             raise self._error("sent an answer that is not JSON", resp.status_code) from None
 
+    def _page_params(self, page: int, per_page: int) -> dict:
+        return {"page": max(1, int(page)), "per_page": min(max(1, int(per_page)), 100)}
+
+    def _list_page(self, resp: httpx.Response | None) -> list[dict]:
+        if resp is None:
+            return []
+        page = self._json(resp)
+        if not isinstance(page, list):
+            raise self._error("sent a list that is not a JSON array", resp.status_code)
+        return page
+
+    def _user(self, data: object, login_key: str, email: str | None) -> ForgeUser:
+        try:
+            return ForgeUser(id=str(int(data["id"])), login=str(data[login_key]), email=email)
+        except (KeyError, TypeError, ValueError):
+            raise self._error(f"sent a user without id or {login_key}", None) from None
+
     def _pages(self, url: str, token: Token, params: dict | None) -> list[dict]:
         """Every item of a paginated list: GitLab `X-Next-Page`, else the `Link` rel="next"."""
         items: list[dict] = []
@@ -147,10 +187,7 @@ class _ForgeHttp:
             resp = self._get(next_url, token, params)
             if resp is None:
                 return items
-            page = self._json(resp)
-            if not isinstance(page, list):
-                raise self._error("sent a list that is not a JSON array", resp.status_code)
-            items.extend(page)
+            items.extend(self._list_page(resp))
             next_url, params = self._next(resp, next_url, params)
         raise self._error(f"listed more than {MAX_PAGES} pages", None)
 
@@ -190,6 +227,42 @@ class GitLabClient(_ForgeHttp):
         params = {"membership": "true", "per_page": self.page_size, "page": 1,
                   "order_by": "id", "sort": "asc"}
         return [self._project(p) for p in self._pages(f"{self.api_base}/projects", token, params)]
+
+    def current_user(self, token: Token) -> ForgeUser:
+        """The user the token belongs to (`GET /user`); Forbidden on 401/403."""
+        resp = self._get(f"{self.api_base}/user", token)
+        if resp is None:
+            raise self._error("has no current user (404)", 404)
+        data = self._json(resp)
+        email = data.get("email") if isinstance(data, dict) else None
+        return self._user(data, "username", email if isinstance(email, str) and email else None)
+
+    def projects_page(self, token: Token, page: int,
+                      per_page: int) -> tuple[list[ForgeProject], bool]:
+        """One page (from 1; `per_page` clamped to 1..100) of the projects the token's user is
+        a member of, oldest first, and whether another page follows (`X-Next-Page`)."""
+        params = {"membership": "true", "order_by": "id", "sort": "asc",
+                  **self._page_params(page, per_page)}
+        resp = self._get(f"{self.api_base}/projects", token, params)
+        projects = [self._project(p) for p in self._list_page(resp)]
+        return projects, resp is not None and bool(resp.headers.get("X-Next-Page", "").strip())
+
+    def tree(self, path: str, ref: str, token: Token) -> list[TreeEntry]:
+        """Every file (blob) of the project at `ref`, all pages; GitLab gives no sizes (None).
+        [] if the project or ref is missing or hidden; Forbidden on 401/403."""
+        url = (f"{self.api_base}/projects/{quote(path.strip('/'), safe='')}"
+               "/repository/tree")
+        params = {"recursive": "true", "ref": ref, "per_page": 100, "page": 1}
+        entries = []
+        for item in self._pages(url, token, params):
+            if not isinstance(item, dict) or item.get("type") != "blob":
+                continue
+            try:
+                entries.append(TreeEntry(path=str(item["path"]), size=None,
+                                         mode=str(item.get("mode", ""))))
+            except KeyError:
+                raise self._error("sent a tree entry without a path", None) from None
+        return entries
 
     def readable(self, path: str, token: Token) -> bool:
         """Whether the token reads the project (False on 401/403/404; ForgeError if down)."""
@@ -233,6 +306,79 @@ class GitHubClient(_ForgeHttp):
         on forges that nest)."""
         prefix = owner.strip("/").lower() + "/"
         return [p for p in self.user_repos(token) if p.path.lower().startswith(prefix)]
+
+    def current_user(self, token: Token) -> ForgeUser:
+        """The user the token belongs to (`GET /user`); when the public e-mail is null, the
+        primary verified address of `GET /user/emails` if that answers, else None. Forbidden
+        on 401/403 of `/user`."""
+        resp = self._get(f"{self.api_base}/user", token)
+        if resp is None:
+            raise self._error("has no current user (404)", 404)
+        data = self._json(resp)
+        email = data.get("email") if isinstance(data, dict) else None
+        if not (isinstance(email, str) and email):
+            email = self._primary_email(token)
+        return self._user(data, "login", email)
+
+    def _primary_email(self, token: Token) -> str | None:
+        # Needs the `user:email` scope; without it GitHub answers 403 or 404: no address.
+        try:
+            resp = self._get(f"{self.api_base}/user/emails", token)
+        except Forbidden:
+            return None
+        if resp is None:
+            return None
+        try:
+            rows = resp.json()
+        except ValueError:
+            return None
+        for row in rows if isinstance(rows, list) else []:
+            if (isinstance(row, dict) and row.get("primary") and row.get("verified")
+                    and isinstance(row.get("email"), str)):
+                return row["email"]
+        return None
+
+    def projects_page(self, token: Token, page: int,
+                      per_page: int) -> tuple[list[ForgeProject], bool]:
+        """One page (from 1; `per_page` clamped to 1..100) of the repositories the token's
+        user can read, by full name, and whether another follows (`Link: rel="next"`)."""
+        params = {"sort": "full_name", **self._page_params(page, per_page)}
+        resp = self._get(f"{self.api_base}/user/repos", token, params)
+        repos = [self._repo(r) for r in self._list_page(resp)]
+        return repos, resp is not None and "next" in resp.links
+
+    def tree(self, path: str, ref: str, token: Token) -> list[TreeEntry]:
+        """Every file (blob) of the repository at `ref` (branch, tag or sha) with its size, in
+        one recursive call; if GitHub truncates a huge tree, what it gave. [] if the
+        repository or ref is missing or hidden; Forbidden on 401/403."""
+        segments = [quote(s, safe="") for s in path.strip("/").split("/")]
+        ref_segments = [quote(s, safe="") for s in ref.split("/")]
+        if any(s in ("", ".", "..") for s in ref_segments):
+            return []  # no git ref has an empty, `.` or `..` component
+        url = (f"{self.api_base}/repos/{'/'.join(segments)}/git/trees/"
+               f"{'/'.join(ref_segments)}")
+        resp = self._get(url, token, {"recursive": "1"})
+        if resp is None:
+            return []
+        data = self._json(resp)
+        items = data.get("tree") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise self._error("sent a tree without a list of entries", resp.status_code)
+        if data.get("truncated"):
+            log.warning("forge %s truncated the tree of a repository; %d entries kept",
+                        self.host, len(items))
+        entries = []
+        for item in items:
+            if not isinstance(item, dict) or item.get("type") != "blob":
+                continue
+            size = item.get("size")
+            try:
+                entries.append(TreeEntry(path=str(item["path"]),
+                                         size=size if isinstance(size, int) else None,
+                                         mode=str(item.get("mode", ""))))
+            except KeyError:
+                raise self._error("sent a tree entry without a path", None) from None
+        return entries
 
     def readable(self, owner_repo: str, token: Token) -> bool:
         """Whether the token reads the repository (False on 401/403/404; ForgeError if down)."""

@@ -45,8 +45,17 @@ def describe(url: str, spec: ForgeSpec) -> str:
     lines += [f"  {url}/{p.path}.git  (id {p.id}, default branch {p.default_branch})"
               for p in spec.projects]
     lines.append("Tokens:")
-    lines += [f"  {t.token:<12} user {t.user:<8} reads {', '.join(t.reads) or '(nothing)'}"
-              for t in spec.tokens]
+    lines += [f"  {t.token:<12} user {t.user:<8} <{t.address}> reads "
+              f"{', '.join(t.reads) or '(nothing)'}" for t in spec.tokens]
+    if spec.oauth_clients:
+        lines += ["OAuth clients (authorization code; add login=<user> to pick who approves, "
+                  f"default {spec.oauth_default_user}):",
+                  f"  GitLab style: {url}/oauth/authorize  {url}/oauth/token",
+                  f"  GitHub style: {url}/login/oauth/authorize  "
+                  f"{url}/login/oauth/access_token"]
+        lines += [f"  client_id {c.client_id}  secret {c.client_secret}  redirects "
+                  f"{', '.join(c.redirect_uris) or 'any http://127.0.0.1 or localhost URI'}"
+                  for c in spec.oauth_clients]
     lines.append(f"Clone: git -c 'http.extraHeader=Authorization: Bearer <token>' clone "
                  f"{url}/<path>.git")
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""A ready-made demo forge: two regions, three teams, five small repositories, five tokens."""
+"""A ready-made demo forge: two regions, three teams, four small repositories, five tokens
+and one OAuth client (`kosha-demo`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from kosha.devforge.forge import ForgeSpec, ProjectSpec, TokenSpec
+from kosha.devforge.forge import ForgeSpec, OAuthClientSpec, ProjectSpec, TokenSpec
 
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "Demo Forge", "GIT_AUTHOR_EMAIL": "demo@forge.invalid",
@@ -159,12 +160,15 @@ DEMO_REPOS: dict[str, tuple[int, dict[str, str]]] = {
 }
 
 DEMO_TOKENS = (
-    TokenSpec(token="tok-a", reads=("emea/team-a",), user="alice"),
-    TokenSpec(token="tok-b", reads=("emea/team-b",), user="bob"),
-    TokenSpec(token="tok-emea", reads=("emea",), user="erin"),
-    TokenSpec(token="tok-c", reads=("apac/team-c",), user="carol"),
-    TokenSpec(token="tok-none", reads=(), user="nobody"),
+    TokenSpec(token="tok-a", reads=("emea/team-a",), user="alice", email="alice@example.com"),
+    TokenSpec(token="tok-b", reads=("emea/team-b",), user="bob", email="bob@example.com"),
+    TokenSpec(token="tok-emea", reads=("emea",), user="erin", email="erin@example.com"),
+    TokenSpec(token="tok-c", reads=("apac/team-c",), user="carol", email="carol@example.com"),
+    TokenSpec(token="tok-none", reads=(), user="nobody", email="nobody@example.com"),
 )
+
+# Any loopback redirect URI (http://127.0.0.1:<port>/… or http://localhost:<port>/…).
+DEMO_OAUTH_CLIENT = OAuthClientSpec(client_id="kosha-demo", client_secret="kosha-demo-secret")
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -191,8 +195,9 @@ def demo_forge(root: Path) -> ForgeSpec:
     """Build the demo repositories under `root` (if missing), write `forge.json`, return the spec.
 
     Region `emea` has `team-a` (`svc`, `billing`) and `team-b` (`svc`, other code); region `apac`
-    has `team-c/tools`. Tokens: `tok-a` (team-a), `tok-b` (team-b), `tok-emea` (both emea
-    teams), `tok-c` (team-c) and `tok-none` (nothing).
+    has `team-c/tools`. Tokens: `tok-a` (alice, team-a), `tok-b` (bob, team-b), `tok-emea`
+    (erin, both emea teams), `tok-c` (carol, team-c) and `tok-none` (nobody, nothing). OAuth
+    client `kosha-demo` / `kosha-demo-secret` signs users in (default user: alice).
     """
     root = Path(root)
     for path, (_id, files) in DEMO_REPOS.items():
@@ -200,6 +205,6 @@ def demo_forge(root: Path) -> ForgeSpec:
         if not (target / "HEAD").is_file():
             build_bare_repo(target, files)
     spec = ForgeSpec(projects=tuple(ProjectSpec(path=p, id=i) for p, (i, _f) in DEMO_REPOS.items()),
-                     tokens=DEMO_TOKENS)
+                     tokens=DEMO_TOKENS, oauth_clients=(DEMO_OAUTH_CLIENT,))
     (root / "forge.json").write_text(json.dumps(spec.to_dict(), indent=2) + "\n")
     return spec

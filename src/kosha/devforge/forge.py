@@ -1,7 +1,10 @@
 """A stand-in forge: GitLab v4 and GitHub REST answers plus real git over smart HTTP.
 
 Serves what Kosha asks of a company forge from a small spec (groups, projects, tokens and what
-each token may read), on 127.0.0.1, for the tests and the README walkthrough; never production.
+each token may read, OAuth clients), on 127.0.0.1, for the tests and the README walkthrough;
+never production. OAuth 2 sign-in (authorization code) is served GitLab style at
+`/oauth/authorize` + `/oauth/token` and GitHub style at `/login/oauth/authorize` +
+`/login/oauth/access_token` (see `kosha.devforge.oauth`).
 """
 
 from __future__ import annotations
@@ -11,15 +14,18 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from kosha.devforge import forge_api
 from kosha.devforge.git_http import GitHttpApp, token_from_headers
+from kosha.devforge.oauth import OAuthEndpoints
 
 GITLAB_PREFIX = "/api/v4"
 GITHUB_PREFIX = "/api/github"
 # Query parameters that can carry a credential; the request log never keeps their value.
-_SECRET_PARAMS = {"private_token", "access_token", "job_token", "token"}
+# (Request bodies, where the OAuth token endpoint takes its code and secret, are never logged.)
+_SECRET_PARAMS = {"private_token", "access_token", "job_token", "token", "code", "client_secret",
+                  "code_verifier", "refresh_token", "password"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,12 @@ class TokenSpec:
     token: str = field(repr=False)
     reads: tuple[str, ...] = ()
     user: str = "forge-user"
+    email: str | None = None
+
+    @property
+    def address(self) -> str:
+        """The user's e-mail: `email`, else `<user>@forge.invalid`."""
+        return self.email or f"{self.user}@forge.invalid"
 
     def can_read(self, path: str) -> bool:
         """Whether this token reads the project at `path` (`*` reads everything)."""
@@ -54,12 +66,38 @@ class TokenSpec:
 
 
 @dataclass(frozen=True)
+class OAuthClientSpec:
+    """An OAuth application: id, secret and the redirect URIs it may use (exact match; none
+    listed: any `http://127.0.0.1[:port]/…` or `http://localhost[:port]/…`)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    redirect_uris: tuple[str, ...] = ()
+
+    def allows(self, redirect_uri: str) -> bool:
+        """Whether the authorize endpoint may send this client's user to `redirect_uri`."""
+        if self.redirect_uris:
+            return redirect_uri in self.redirect_uris
+        try:
+            parts = urlsplit(redirect_uri)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            return False
+        return (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+                and "@" not in parts.netloc and not parts.fragment)
+
+
+@dataclass(frozen=True)
 class ForgeSpec:
-    """Groups, projects and tokens of a stand-in forge (load with `from_dict` or `load`)."""
+    """Groups, projects, tokens and OAuth clients of a stand-in forge (load with `from_dict`
+    or `load`). `oauth_default_user` approves OAuth requests that name no `login`; it defaults
+    to the first token's user."""
 
     projects: tuple[ProjectSpec, ...]
     tokens: tuple[TokenSpec, ...] = ()
     groups: tuple[str, ...] = ()
+    oauth_clients: tuple[OAuthClientSpec, ...] = ()
+    oauth_default_user: str | None = None
 
     def __post_init__(self) -> None:
         paths = [p.path for p in self.projects]
@@ -72,6 +110,11 @@ class ForgeSpec:
         implied = {"/".join(p.path.split("/")[:i]) for p in self.projects
                    for i in range(1, p.path.count("/") + 1)}
         object.__setattr__(self, "groups", tuple(sorted(implied | set(self.groups))))
+        client_ids = [c.client_id for c in self.oauth_clients]
+        if len(set(client_ids)) != len(client_ids) or not all(client_ids):
+            raise ValueError("OAuth client ids must be unique and non-empty")
+        if self.oauth_default_user is None and self.tokens:
+            object.__setattr__(self, "oauth_default_user", self.tokens[0].user)
 
     @classmethod
     def from_dict(cls, data: dict) -> ForgeSpec:
@@ -80,10 +123,15 @@ class ForgeSpec:
                                      default_branch=p.get("default_branch", "main"))
                          for p in data.get("projects", []))
         tokens = tuple(TokenSpec(token=t["token"], reads=tuple(t.get("reads", ())),
-                                 user=t.get("user", "forge-user"))
+                                 user=t.get("user", "forge-user"), email=t.get("email"))
                        for t in data.get("tokens", []))
+        clients = tuple(OAuthClientSpec(client_id=c["client_id"],
+                                        client_secret=c["client_secret"],
+                                        redirect_uris=tuple(c.get("redirect_uris", ())))
+                        for c in data.get("oauth_clients", []))
         return cls(projects=projects, tokens=tokens,
-                   groups=tuple(g.strip("/") for g in data.get("groups", [])))
+                   groups=tuple(g.strip("/") for g in data.get("groups", [])),
+                   oauth_clients=clients, oauth_default_user=data.get("oauth_default_user"))
 
     @classmethod
     def load(cls, path: Path) -> ForgeSpec:
@@ -95,12 +143,25 @@ class ForgeSpec:
         return {"groups": list(self.groups),
                 "projects": [{"path": p.path, "id": p.id, "default_branch": p.default_branch}
                              for p in self.projects],
-                "tokens": [{"token": t.token, "user": t.user, "reads": list(t.reads)}
-                           for t in self.tokens]}
+                "tokens": [{"token": t.token, "user": t.user, "email": t.email,
+                            "reads": list(t.reads)} for t in self.tokens],
+                "oauth_clients": [{"client_id": c.client_id, "client_secret": c.client_secret,
+                                   "redirect_uris": list(c.redirect_uris)}
+                                  for c in self.oauth_clients],
+                "oauth_default_user": self.oauth_default_user}
 
     def token(self, token: str | None) -> TokenSpec | None:
         """The spec of a known token, else None."""
         return next((t for t in self.tokens if token and t.token == token), None)
+
+    def user_token(self, user: str | None) -> TokenSpec | None:
+        """The first token of `user` (what the OAuth token endpoint hands out), else None."""
+        return next((t for t in self.tokens if user and t.user == user), None)
+
+    def oauth_client(self, client_id: str | None) -> OAuthClientSpec | None:
+        """The OAuth client with this id, else None."""
+        return next((c for c in self.oauth_clients if client_id and c.client_id == client_id),
+                    None)
 
     def project(self, ref: str) -> ProjectSpec | None:
         """A project by numeric id or by path."""
@@ -131,7 +192,8 @@ class LoggedRequest:
 
 
 class StandInForge:
-    """WSGI app: GitLab under `/api/v4`, GitHub under `/api/github`, git smart HTTP elsewhere."""
+    """WSGI app: GitLab under `/api/v4`, GitHub under `/api/github`, OAuth sign-in, git smart
+    HTTP elsewhere. `oauth` holds the issued codes (`oauth.code_ttl` is their lifetime)."""
 
     def __init__(self, root: Path, spec: ForgeSpec,
                  on_request: Callable[[LoggedRequest], None] | None = None) -> None:
@@ -142,6 +204,7 @@ class StandInForge:
         self._failures: list[list] = []  # [path prefix, remaining, status]
         self._lock = threading.Lock()
         self._git = GitHttpApp(self.root, lambda path, token: self.spec.can_read(token, path))
+        self.oauth = OAuthEndpoints(lambda: self.spec)
 
     def fail(self, path_prefix: str, times: int = 1, status: int = 503) -> None:
         """Answer the next `times` requests whose path starts with `path_prefix` with `status`."""
@@ -183,6 +246,8 @@ class StandInForge:
         injected = self._take_failure(path)
         if injected:
             return _send(start_response, forge_api.Reply(injected, {"message": "injected"}))
+        if OAuthEndpoints.handles(path):
+            return _send(start_response, self.oauth(environ, method, path))
         for prefix, handler, kind in ((GITLAB_PREFIX, forge_api.gitlab, "gitlab"),
                                       (GITHUB_PREFIX, forge_api.github, "github")):
             if path == prefix or path.startswith(prefix + "/"):
@@ -192,7 +257,8 @@ class StandInForge:
                 call = forge_api.Call(path=path[len(prefix):] or "/",
                                       query=dict(parse_qsl(environ.get("QUERY_STRING", ""))),
                                       token=_api_token(environ, kind),
-                                      base_url=_base_url(environ), prefix=prefix)
+                                      base_url=_base_url(environ), prefix=prefix,
+                                      root=self.root)
                 return _send(start_response, handler(self.spec, call), head=method == "HEAD")
         return self._git(environ, start_response)
 
@@ -227,8 +293,11 @@ def _masked(query: str) -> str:
 
 
 def _send(start_response, reply: forge_api.Reply, head: bool = False) -> list[bytes]:  # noqa: ANN001
-    body = json.dumps(reply.body).encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-               *reply.headers]
+    """Send a reply: a JSON body, or bytes whose Content-Type is among the reply's headers."""
+    if isinstance(reply.body, bytes):
+        body, kind = reply.body, []
+    else:
+        body, kind = json.dumps(reply.body).encode(), [("Content-Type", "application/json")]
+    headers = [*kind, ("Content-Length", str(len(body))), *reply.headers]
     start_response(f"{reply.status} {forge_api.reason(reply.status)}", headers)
     return [] if head else [body]
