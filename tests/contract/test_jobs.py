@@ -284,3 +284,41 @@ def test_close_fails_jobs_that_never_ran(make_service, fake) -> None:  # noqa: A
     fake.release(APP)  # the running job still ends honestly
     assert service.wait(running.id, TEAM_A, timeout=5).status == "succeeded"
     assert len(fake.calls) == 1
+
+
+def test_a_single_repo_job_has_one_repo_entry(make_service, fake) -> None:  # noqa: ANN001
+    service = make_service()
+    first = service.submit(request(ref="v1"))
+    assert first.total_repos == 1 and [r.status for r in first.repos] == ["queued"]
+    fake.wait_calls(1)
+    follow = service.submit(request(ref="v2"))
+    follow = service.submit(request(ref="v3"))  # absorbed: the repo's ref follows
+    assert follow.requests == 2 and [r.ref for r in follow.repos] == ["v3"]
+    eventually(lambda: service.get(first.id, TEAM_A).repos[0].files_done == 3)
+    running = service.get(first.id, TEAM_A).to_dict()
+    assert running["repos"][0]["status"] == "running" and running["repos"][0]["phase"] == "parse"
+    assert running["progress"] == {"current_repo_index": 0,
+                                   "current_repo_name": "emea/teama/app", "total_repos": 1,
+                                   "files_processed": 3, "chunks_processed": 0}
+    assert running["estimated_completion"] is not None  # parse at 3 of 10 files
+    fake.release_all()
+    done = service.wait(first.id, TEAM_A, timeout=5).to_dict()
+    assert done["status"] == "succeeded" and done["total_repos"] == 1
+    assert done["job_id"] == done["id"] and done["estimated_completion"] is None
+    [repo] = done["repos"]
+    assert (repo["position"], repo["repo_url"], repo["ref"], repo["status"]) == (
+        0, APP, "v1", "succeeded")
+    assert repo["commit"] == done["commit"] and repo["error"] is None
+    assert repo["duration_s"] is not None and repo["finished_at"].endswith("+00:00")
+    assert service.wait(follow.id, TEAM_A, timeout=5).repos[0].status == "succeeded"
+
+
+def test_a_failed_single_repo_job_fails_its_repo_too(make_service, fake) -> None:  # noqa: ANN001
+    service = make_service()
+    fake.errors[APP] = IndexBusy("repository is being indexed by another process")
+    fake.release(APP)
+    done = service.wait(service.submit(request()).id, TEAM_A, timeout=5)
+    assert done.error_code == "index_busy" and len(fake.calls) == 1  # no retry: single job
+    [repo] = done.repos
+    assert (repo.status, repo.phase, repo.error_code) == ("failed", "failed", "index_busy")
+    assert repo.commit and repo.commit == done.commit  # the commit was known before it failed

@@ -6,163 +6,88 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kosha.domain.errors import Conflict, KoshaError, NotFound
+from kosha.domain.errors import Conflict, NotFound
+from kosha.jobs.runner import JobRun, OnResult, RunIndex
+from kosha.jobs.views import (
+    ACTIVE,
+    FAILED,
+    FINAL,
+    INTERNAL_MESSAGE,
+    INTERRUPTED,
+    QUEUED,
+    RUNNING,
+    SKIPPED,
+    SUCCEEDED,
+    JobRepoView,
+    JobView,
+)
 
 if TYPE_CHECKING:
     from kosha.domain.tenancy import TenantKey
-    from kosha.ingest.pipeline import IndexRequest, IndexResult
-    from kosha.ingest.progress import IndexProgress, ProgressCallback
+    from kosha.ingest.pipeline import IndexRequest
+
+__all__ = ["ACTIVE", "FAILED", "FINAL", "INTERNAL_MESSAGE", "INTERRUPTED", "QUEUED", "RUNNING",
+           "SKIPPED", "SUCCEEDED", "JobRepoView", "JobService", "JobStore", "JobView"]
 
 log = logging.getLogger(__name__)
 
-QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
-ACTIVE = (QUEUED, RUNNING)
-FINAL = (SUCCEEDED, FAILED)
-INTERRUPTED = "interrupted"
-INTERNAL_MESSAGE = "internal error while indexing"
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value.isoformat()
-
-
-@dataclass(frozen=True)
-class JobView:
-    """One index job as the store holds it (no credentials: those live only in memory)."""
-
-    id: str
-    tenant_key: str
-    repo_url: str
-    ref: str
-    mode: str
-    status: str
-    phase: str
-    files_total: int
-    files_done: int
-    chunks: int
-    chunks_to_embed: int
-    chunks_embedded: int
-    eta_s: float | None
-    commit: str | None
-    error_code: str | None
-    error_message: str | None
-    requests: int
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-
-    @property
-    def done(self) -> bool:
-        """Whether the job has ended (succeeded or failed)."""
-        return self.status in FINAL
-
-    def to_dict(self) -> dict:
-        """The JSON body an API shows for this job."""
-        error = None
-        if self.error_code is not None:
-            error = {"code": self.error_code, "message": self.error_message or ""}
-        return {
-            "id": self.id, "repo_url": self.repo_url, "ref": self.ref, "mode": self.mode,
-            "status": self.status, "phase": self.phase, "files_total": self.files_total,
-            "files_done": self.files_done, "chunks": self.chunks,
-            "chunks_to_embed": self.chunks_to_embed, "chunks_embedded": self.chunks_embedded,
-            "eta_s": self.eta_s, "commit": self.commit, "error": error,
-            "requests": self.requests, "created_at": _iso(self.created_at),
-            "started_at": _iso(self.started_at), "finished_at": _iso(self.finished_at),
-        }
+RepoKey = tuple[str, str]  # (tenant key, repo url)
 
 
 class JobStore(Protocol):
     """Where jobs are kept (see kosha.adapters.sql.jobs.SqlJobStore)."""
 
-    def create(self, tenant_key: str, repo_url: str, ref: str, mode: str) -> JobView: ...
+    def create(self, tenant_key: str, repo_url: str, ref: str, mode: str,
+               repos: Sequence[tuple[str, str]] | None = None) -> JobView: ...
 
     def get(self, job_id: str, tenant_key: str) -> JobView | None: ...
+
+    def list_for(self, tenant_keys: Sequence[str], limit: int = 50) -> list[JobView]: ...
 
     def absorb(self, job_id: str, ref: str, mode: str) -> JobView: ...
 
     def start(self, job_id: str) -> None: ...
 
+    def start_repo(self, job_id: str, position: int) -> None: ...
+
     def update_progress(self, job_id: str, **fields: Any) -> None: ...
+
+    def update_repo_progress(self, job_id: str, position: int, **fields: Any) -> None: ...
+
+    def finish_repo(self, job_id: str, position: int, status: str, *,
+                    commit: str | None = None, error_code: str | None = None,
+                    error_message: str | None = None, **fields: Any) -> None: ...
+
+    def skip_repos(self, job_id: str, from_position: int) -> int: ...
 
     def finish(self, job_id: str, status: str, *, commit: str | None = None,
                error_code: str | None = None, error_message: str | None = None) -> None: ...
 
 
-def progress_fields(progress: IndexProgress) -> dict[str, Any]:
-    """The job columns an IndexProgress fills."""
-    eta = progress.eta
-    return {"phase": progress.phase, "files_total": progress.files_total,
-            "files_done": progress.files_done, "chunks": progress.chunks,
-            "chunks_to_embed": progress.chunks_to_embed,
-            "chunks_embedded": progress.chunks_embedded,
-            "eta_s": None if eta is None else round(eta, 1), "commit": progress.commit}
-
-
-class _ProgressWriter:
-    """The on_progress callback of one job: writes at most every `interval` s, and on phases."""
-
-    def __init__(self, store: JobStore, job_id: str, interval: float) -> None:
-        self._store = store
-        self._job_id = job_id
-        self._interval = interval
-        self._last_write = 0.0
-        self._phase: str | None = None
-        self._unsaved: dict[str, Any] | None = None
-
-    def __call__(self, progress: IndexProgress) -> None:
-        fields = progress_fields(progress)
-        now = time.monotonic()
-        if fields["phase"] != self._phase or now - self._last_write >= self._interval:
-            self._phase = fields["phase"]
-            self._last_write = now
-            self._unsaved = None
-            self._write(fields)
-        else:
-            self._unsaved = fields
-
-    def flush(self) -> None:
-        """Write the last progress the throttle held back."""
-        if self._unsaved is not None:
-            self._write(self._unsaved)
-            self._unsaved = None
-
-    def _write(self, fields: dict[str, Any]) -> None:
-        try:
-            self._store.update_progress(self._job_id, **fields)
-        except Exception as exc:  # noqa: BLE001 - a lost progress row must not fail the index
-            log.warning("could not record progress of index job %s (%s)", self._job_id,
-                        type(exc).__name__)
-
-
-RunIndex = Callable[["IndexRequest", "ProgressCallback"], "IndexResult"]
-RepoKey = tuple[str, str]  # (tenant key, repo url)
-
-
 class JobService:
-    """Runs index jobs on `workers` threads; one repo is never indexed twice at once."""
+    """Runs index jobs on `workers` threads; one repo is never indexed twice at once by
+    single-repo jobs, and a batch job retries a repo another run holds (IndexBusy)."""
 
     def __init__(self, store: JobStore, run: RunIndex, workers: int = 2,
-                 progress_interval: float = 0.5) -> None:
+                 progress_interval: float = 0.5, on_result: OnResult | None = None,
+                 busy_poll: float = 0.5, busy_wait: float = 900.0) -> None:
         self._store = store
         self._run = run
         self._interval = progress_interval
+        self._on_result = on_result
+        self._busy_poll, self._busy_wait = busy_poll, busy_wait
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kosha-job")
         self._cond = threading.Condition()
+        self._stopped = threading.Event()
         self._closed = False
-        self._requests: dict[str, IndexRequest] = {}  # job id -> request (with its token)
-        self._active: dict[RepoKey, str] = {}  # the job holding the repo (dispatched)
+        self._requests: dict[str, list[IndexRequest]] = {}  # job id -> requests (with tokens)
+        self._active: dict[RepoKey, str] = {}  # the single-repo job holding the repo
+        self._batches: set[str] = set()  # dispatched batch jobs
         self._started: set[str] = set()  # active jobs a worker has picked up
         self._followups: dict[RepoKey, str] = {}  # the one job waiting for the active one
 
@@ -171,20 +96,40 @@ class JobService:
         """Queue an index of `req` (or join the queued job of its repo) and return the job."""
         key = (str(req.tenant), req.repo_url)
         with self._cond:
-            if self._closed:
-                raise Conflict("the job service is shutting down")
+            self._check_open()
             waiting = self._followups.get(key)
             if waiting is None and key in self._active and self._active[key] not in self._started:
                 waiting = self._active[key]
             if waiting is not None:  # the newest request's ref, mode and token win
-                self._requests[waiting] = req
+                self._requests[waiting] = [req]
                 return self._store.absorb(waiting, req.ref, req.mode)
             job = self._store.create(key[0], req.repo_url, req.ref, req.mode)
-            self._requests[job.id] = req
+            self._requests[job.id] = [req]
             if key in self._active:
                 self._followups[key] = job.id
             else:
                 self._dispatch(key, job.id)
+            return job
+
+    def submit_batch(self, requests: Sequence[IndexRequest]) -> JobView:
+        """Queue one job indexing distinct repos of one tenant, in order, on one worker."""
+        requests = list(requests)
+        if not requests:
+            raise ValueError("a batch job needs at least one repository")
+        tenant = str(requests[0].tenant)
+        if any(str(r.tenant) != tenant for r in requests):
+            raise ValueError("every repository of a batch job must belong to one tenant")
+        urls = [r.repo_url for r in requests]
+        if len(set(urls)) != len(urls):
+            raise ValueError("a batch job lists a repository twice")
+        with self._cond:
+            self._check_open()
+            first = requests[0]
+            job = self._store.create(tenant, first.repo_url, first.ref, first.mode,
+                                     repos=[(r.repo_url, r.ref) for r in requests])
+            self._requests[job.id] = requests
+            self._batches.add(job.id)
+            self._pool.submit(self._execute, None, job.id)
             return job
 
     def get(self, job_id: str, tenant_key: TenantKey | str) -> JobView:
@@ -195,6 +140,10 @@ class JobService:
         if job is None:
             raise NotFound("no such job")
         return job
+
+    def list_for(self, tenant_keys: Sequence[TenantKey | str], limit: int = 50) -> list[JobView]:
+        """The newest jobs of these tenants, newest first."""
+        return self._store.list_for([str(k) for k in tenant_keys], limit)
 
     def wait(self, job_id: str, tenant_key: TenantKey | str, timeout: float = 10.0) -> JobView:
         """The job once it has ended, or as it is when `timeout` seconds have passed."""
@@ -213,57 +162,59 @@ class JobService:
             if self._closed:
                 return
             self._closed = True
+            self._stopped.set()
             pending = list(self._followups.values())
             pending += [j for j in self._active.values() if j not in self._started]
+            pending += [j for j in self._batches if j not in self._started]
             self._followups.clear()
             for job_id in pending:
                 self._requests.pop(job_id, None)
+                self._batches.discard(job_id)
         self._pool.shutdown(wait=wait, cancel_futures=True)
         for job_id in pending:
             self._store.finish(job_id, FAILED, error_code=INTERRUPTED,
                                error_message="the service stopped before this job ran")
 
     # --- workers -----------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self._closed:
+            raise Conflict("the job service is shutting down")
+
     def _dispatch(self, key: RepoKey, job_id: str) -> None:
         self._active[key] = job_id
         self._pool.submit(self._execute, key, job_id)
 
-    def _execute(self, key: RepoKey, job_id: str) -> None:
+    def _execute(self, key: RepoKey | None, job_id: str) -> None:
         with self._cond:
             if self._closed:  # close() marks it interrupted
                 return
             self._started.add(job_id)
-            req = self._requests[job_id]
-        writer = _ProgressWriter(self._store, job_id, self._interval)
+            requests = self._requests[job_id]
+        run = JobRun(self._store, self._run, job_id, requests, batch=key is None,
+                     interval=self._interval, on_result=self._on_result,
+                     busy_poll=self._busy_poll, busy_wait=self._busy_wait,
+                     stopped=self._stopped)
         try:
-            self._store.start(job_id)
-            result = self._run(req, writer)
-            writer.flush()
-            self._store.finish(job_id, SUCCEEDED, commit=getattr(result, "commit", None))
-        except KoshaError as exc:
-            self._finish_failed(job_id, writer, exc.code, exc.message)
-        except Exception as exc:  # noqa: BLE001 - never str(exc): it may hold a secret
+            run.execute()
+        except Exception as exc:  # noqa: BLE001 - the store itself failed; keep the pool alive
             log.error("index job %s failed: internal error (%s)", job_id, type(exc).__name__)
-            self._finish_failed(job_id, writer, "internal_error", INTERNAL_MESSAGE)
+            try:
+                self._store.finish(job_id, FAILED, error_code="internal_error",
+                                   error_message=INTERNAL_MESSAGE)
+            except Exception as again:  # noqa: BLE001
+                log.error("could not record the end of index job %s (%s)", job_id,
+                          type(again).__name__)
         finally:
             self._release(key, job_id)
 
-    def _finish_failed(self, job_id: str, writer: _ProgressWriter, code: str,
-                       message: str) -> None:
-        try:
-            writer.flush()
-            self._store.finish(job_id, FAILED, error_code=code, error_message=message)
-        except Exception as exc:  # noqa: BLE001 - the store itself failed; keep the pool alive
-            log.error("could not record the end of index job %s (%s)", job_id,
-                      type(exc).__name__)
-
-    def _release(self, key: RepoKey, job_id: str) -> None:
+    def _release(self, key: RepoKey | None, job_id: str) -> None:
         with self._cond:
-            self._requests.pop(job_id, None)  # the token goes with the job
+            self._requests.pop(job_id, None)  # the tokens go with the job
             self._started.discard(job_id)
-            if self._active.get(key) == job_id:
+            self._batches.discard(job_id)
+            if key is not None and self._active.get(key) == job_id:
                 del self._active[key]
-            follow = self._followups.pop(key, None)
+            follow = self._followups.pop(key, None) if key is not None else None
             if follow is not None and not self._closed:
                 self._dispatch(key, follow)
             self._cond.notify_all()
