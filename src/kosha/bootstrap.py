@@ -7,14 +7,26 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
+from kosha.accounts.auth import AuthService
+from kosha.accounts.cipher import TokenCipher
+from kosha.accounts.keys import service_key
+from kosha.accounts.oauth import OAuthSignIn
+from kosha.accounts.passwords import Passwords
+from kosha.accounts.purge import DataPurger
+from kosha.accounts.ratelimit import AuthRateLimiter
+from kosha.accounts.service import AccountService
+from kosha.accounts.sessions import SessionTokens
+from kosha.accounts.usage import UsageRecorder
 from kosha.adapters.http_embedder import HttpEmbedder
 from kosha.adapters.ladybug import LadybugGraphStore
 from kosha.adapters.local_embedder import LocalEmbedder
 from kosha.adapters.localblobs import LocalBlobStore
 from kosha.adapters.milvus import MilvusVectorStore
+from kosha.adapters.sql.accounts import SqlAccountStore
 from kosha.adapters.sql.engine import make_engine, migrate
 from kosha.adapters.sql.jobs import SqlJobStore
 from kosha.adapters.sql.metadata import SqlMetadataStore
+from kosha.adapters.sql.usage import SqlUsageStore
 from kosha.config import Settings
 from kosha.domain.errors import InvalidInput
 from kosha.domain.ports import Embedder
@@ -103,15 +115,61 @@ class Container:
         return ForgeRegistry(self.settings.forges)
 
     @cached_property
+    def usage(self) -> SqlUsageStore:
+        return SqlUsageStore(self.engine)
+
+    @cached_property
     def jobs(self) -> JobService:
         return JobService(SqlJobStore(self.engine), self.indexer.index,
-                          workers=self.settings.job_workers)
+                          workers=self.settings.job_workers,
+                          on_result=UsageRecorder(self.meta, self.usage))
+
+    @cached_property
+    def access(self) -> AccessChecker:
+        return AccessChecker(self.forges, self.settings.access_cache_seconds)
 
     @cached_property
     def workspace(self) -> WorkspaceService:
-        access = AccessChecker(self.forges, self.settings.access_cache_seconds)
-        return WorkspaceService(self.meta, self.forges, access, self.jobs, self.search,
-                                self.navigator)
+        return WorkspaceService(self.meta, self.forges, self.access, self.jobs, self.search,
+                                self.navigator, usage=self.usage)
+
+    @cached_property
+    def purger(self) -> DataPurger:
+        return DataPurger(self.meta, self.vectors, self.graph, self.blobs,
+                          self.settings.mirrors_dir,
+                          lease_ttl=timedelta(seconds=self.settings.index_lease_seconds))
+
+    @cached_property
+    def cipher(self) -> TokenCipher:
+        return TokenCipher(service_key(self.settings, "encryption"))
+
+    @cached_property
+    def auth(self) -> AuthService:
+        s = self.settings
+        tokens = SessionTokens(service_key(s, "secret"),
+                               access_ttl=timedelta(minutes=s.access_token_minutes),
+                               refresh_ttl=timedelta(days=s.refresh_token_days))
+        return AuthService(SqlAccountStore(self.engine), Passwords(), tokens)
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        return AccountService(self.auth.store, self.usage, self.meta, self.forges, self.access,
+                              self.jobs, self.search, self.navigator, self.purger, self.cipher,
+                              max_file_bytes=self.settings.max_file_bytes)
+
+    @cached_property
+    def oauth(self) -> OAuthSignIn:
+        return OAuthSignIn(self.auth, self.accounts, self.forges,
+                           service_key(self.settings, "secret"))
+
+    @cached_property
+    def auth_limiter(self) -> AuthRateLimiter:
+        return AuthRateLimiter(self.settings.auth_rate_limit, self.settings.redis_url)
+
+    def check_secrets(self) -> None:
+        """Refuse to start without usable keys (generated on the embedded default)."""
+        service_key(self.settings, "secret")
+        service_key(self.settings, "encryption")
 
     def close(self) -> None:
         for name in ("jobs", "search", "vectors", "graph", "forges"):

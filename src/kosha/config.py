@@ -16,6 +16,8 @@ class ForgeConfig(BaseModel):
     kind: Literal["gitlab", "github"]
     api_base: str = Field(description="e.g. https://gitlab.example.com/api/v4")
     git_base: str = Field(description="e.g. https://gitlab.example.com (clone URLs)")
+    oauth_client_id: str | None = Field(default=None, description="OAuth app for sign-in")
+    oauth_client_secret: SecretStr | None = None
 
     @field_validator("api_base", "git_base")
     @classmethod
@@ -79,6 +81,22 @@ class Settings(BaseSettings):
     max_request_bytes: int = 1_000_000
     job_workers: int = 2
 
+    secret_key: SecretStr | None = Field(
+        default=None, description="signs session JWTs (HS256); generated under `home` on the "
+                                  "embedded default, required (>= 32 characters) otherwise")
+    encryption_key: SecretStr | None = Field(
+        default=None, description="master key of stored forge tokens (AES-256-GCM, a key per "
+                                  "user via HKDF); generated under `home` on the embedded "
+                                  "default, required otherwise")
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=7, ge=1, le=90)
+    auth_rate_limit: str = Field(default="10/minute",
+                                 description="per client IP on signup, login and refresh")
+    redis_url: str | None = Field(default=None, description="e.g. redis://127.0.0.1:6379/0: "
+                                  "rate limits (and Celery jobs) move to Redis")
+    public_url: str | None = Field(default=None, description="where people reach this server "
+                                   "(OAuth redirect URIs); http://host:port if unset")
+
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
@@ -113,6 +131,11 @@ class Settings(BaseSettings):
     @property
     def blob_root(self) -> Path:
         return (self.blob_dir or self.home_dir / "blobs").expanduser()
+
+    @property
+    def embedded_sql(self) -> bool:
+        """Whether metadata lives in a SQLite file on this machine (the embedded default)."""
+        return self.sql_url.startswith("sqlite")
 
     @property
     def mirrors_dir(self) -> Path:

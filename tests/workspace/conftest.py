@@ -24,6 +24,8 @@ from tests.fakes import HashEmbedder
 SECRET_TOKEN = "glpat-Kx7QsecretZ9-unique-4711"  # distinctive: scanned for after each test
 HOOK_SECRET = "gitlab-hook-secret"
 GH_SECRET = "github-hook-secret"
+SECRET_KEY = "workspace-test-secret-" + "5b2d4f6a8c0e1b3d5f7a9c2e9f3a1c7e"
+ENCRYPTION_KEY = "workspace-test-encryption-" + "8c0e9f3a1c7e5b2d1b3d5f7a9c2e4f6a"
 
 
 class Gate:
@@ -102,6 +104,7 @@ def api(tmp_path: Path, sql_url: str, forge_root):  # noqa: ANN001, ANN201
                     gh_domain: ForgeConfig(kind="github", api_base=f"{server.url}/api/github",
                                            git_base=f"http://{gh_domain}")},
             webhook_gitlab_secret=HOOK_SECRET, webhook_github_secret=GH_SECRET,
+            secret_key=SECRET_KEY, encryption_key=ENCRYPTION_KEY,
             max_request_bytes=200_000)
         container = Container(settings)
         container.__dict__["embedder"] = HashEmbedder()

@@ -114,3 +114,60 @@ class RepoNotReadable(Forbidden):
 class PayloadTooLarge(KoshaError):
     code = "payload_too_large"
     status = 413
+
+
+class QuotaExceeded(KoshaError):
+    """An account's tier does not allow this much: nothing was done."""
+
+    code = "quota_exceeded"
+    status = 402
+
+
+class QuotaReposExceeded(QuotaExceeded):
+    code = "quota_repos_exceeded"
+
+
+class QuotaChunksExceeded(QuotaExceeded):
+    code = "quota_chunks_exceeded"
+
+
+class QuotaQueriesExceeded(QuotaExceeded):
+    code = "quota_queries_exceeded"
+    status = 429
+
+
+class RateLimited(KoshaError):
+    code = "rate_limited"
+    status = 429
+
+
+class InvalidCredentials(Unauthorized):
+    code = "invalid_credentials"
+
+
+class InvalidAccessToken(Unauthorized):
+    code = "invalid_token"
+
+
+class RefreshTokenReused(Unauthorized):
+    code = "refresh_token_reused"
+
+
+class EmailUnavailable(Conflict):
+    code = "email_unavailable"
+
+
+class InvalidForgeToken(InvalidInput):
+    code = "invalid_forge_token"
+
+
+class NoStoredToken(InvalidInput):
+    code = "no_stored_token"
+
+
+class ModeNotAllowed(InvalidInput):
+    code = "mode_not_allowed"
+
+
+class JobsRunning(Conflict):
+    code = "jobs_running"

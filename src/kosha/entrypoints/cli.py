@@ -162,9 +162,14 @@ def serve(host: Annotated[str | None, typer.Option(help="bind address")] = None,
     from kosha.entrypoints.api.app import create_app
 
     settings = Settings()
+    c = Container(settings)
+    try:
+        c.check_secrets()
+    except KoshaError as exc:
+        fail(exc)
     out.print(f"Kosha on http://{host or settings.host}:{port or settings.port}  "
               f"(docs: /docs, data: {settings.home_dir})")
-    uvicorn.run(create_app(Container(settings)), host=host or settings.host,
+    uvicorn.run(create_app(c), host=host or settings.host,
                 port=port or settings.port, log_level=settings.log_level.lower())
 
 
@@ -178,4 +183,6 @@ def main() -> None:
         sys.exit(130)
 
 
+import kosha.entrypoints.cli_admin  # noqa: E402, F401  (registers rotate-key, admin)
+import kosha.entrypoints.cli_jobs  # noqa: E402, F401  (registers jobs)
 import kosha.entrypoints.cli_search  # noqa: E402, F401  (registers search, def, callers, callees)

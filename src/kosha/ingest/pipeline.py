@@ -13,7 +13,7 @@ from urllib.parse import quote
 from pydantic import SecretStr
 
 from kosha.adapters.git import GitMirror, check_ref
-from kosha.domain.errors import KoshaError
+from kosha.domain.errors import KoshaError, QuotaChunksExceeded
 from kosha.domain.models import (
     LiveFile,
     RepoRecord,
@@ -49,6 +49,7 @@ class IndexRequest:
     local: bool = False
     group_path: str | None = None
     forge_project_id: int | None = None
+    max_chunks: int | None = None  # the tenant's chunk quota (account mode); None: no limit
 
 
 @dataclass
@@ -128,6 +129,9 @@ class IndexService:
             reporter.phase("failed")
             self.meta.finish_run(run_id, status="failed", commit=None, stats={},
                                  error=exc.message)
+            if isinstance(exc, QuotaChunksExceeded):  # over quota: remove what it wrote now
+                collect_garbage(self.meta, self.vectors, self.graph, self.blobs, repo)
+                self.vectors.flush()
             raise
         except Exception as exc:
             reporter.phase("failed")
@@ -199,6 +203,8 @@ class IndexService:
                 if f.rel_path in live:
                     removed.add(f.rel_path)
         progress.files_total = len(candidates)
+        budget = self._chunk_budget(req, tenant, repo, live,
+                                    {c.version.rel_path for c in candidates} | removed)
 
         reporter.phase("parse")
         paths = PathIndex(by_path)
@@ -221,8 +227,17 @@ class IndexService:
                 new.add(v.parsed.symbols, v.rel_path, v.import_paths)
                 progress.chunks += len(v.parsed.chunks)
                 progress.langs[v.parsed.lang] += len(v.parsed.chunks)
+                progress.bytes += v.size
             progress.files_done += len(batch)
+            if budget is not None and progress.chunks > budget:
+                # nothing of this run is live yet: the next run's collection removes it
+                raise QuotaChunksExceeded(
+                    f"{req.repo_url} needs more chunks than the account's quota leaves "
+                    f"({budget}); stopped before anything of it became searchable",
+                    details={"repo_url": req.repo_url, "chunks_left": max(budget, 0)})
             reporter.emit()
+
+        progress.vectors_computed += maker.embedded
 
         reporter.phase("link")
         new.changed_paths = {u.rel_path for u in upserts} | removed
@@ -243,6 +258,16 @@ class IndexService:
         result.files_removed = len(removed)
         result.chunks_written = progress.chunks
         return result
+
+    def _chunk_budget(self, req: IndexRequest, tenant: TenantRecord, repo: RepoRecord,
+                      live: dict[str, LiveFile], touched: set[str]) -> int | None:
+        """Chunks this run may write: the tenant's quota less its other repos' chunks and
+        what this repo's untouched files keep."""
+        if req.max_chunks is None:
+            return None
+        others = self.meta.tenant_chunks(tenant.id, excluding_repo=repo.id)
+        kept = sum(f.chunk_count for p, f in live.items() if p not in touched)
+        return req.max_chunks - others - kept
 
     def _parse_batch(self, mirror: GitMirror, batch: Sequence[Candidate], repo: RepoRecord,
                      paths: PathIndex) -> tuple[list[ParsedVersion], list[tuple[str, SkipReason]]]:
@@ -278,4 +303,5 @@ class IndexService:
             reporter.emit()
 
         embed_backlog(self.vectors, maker, repo.tenant_key, repo.id, on_batch)
+        progress.vectors_computed += maker.embedded
         return self.vectors.count_pending(repo.tenant_key, repo.id)

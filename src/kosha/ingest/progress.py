@@ -20,6 +20,8 @@ class IndexProgress:
     chunks: int = 0
     chunks_to_embed: int = 0
     chunks_embedded: int = 0
+    bytes: int = 0  # source bytes parsed
+    vectors_computed: int = 0  # chunks the model embedded (cache hits excluded): usage
     skipped: Counter = field(default_factory=Counter)
     langs: Counter = field(default_factory=Counter)
     started_at: float = field(default_factory=time.monotonic)

@@ -49,8 +49,9 @@ class Caller:
 
 class WorkspaceService:
     def __init__(self, meta, registry: ForgeRegistry, access: AccessChecker,  # noqa: ANN001
-                 jobs, search, navigator) -> None:  # noqa: ANN001
+                 jobs, search, navigator, usage=None) -> None:  # noqa: ANN001
         self.meta = meta
+        self.usage = usage  # counts queries per team tenant (no quota in workspace mode)
         self.registry = registry
         self.access = access
         self.jobs = jobs
@@ -139,10 +140,19 @@ class WorkspaceService:
                 continue
         return self.jobs.get(job_id, keys[-1])
 
+    def list_jobs(self, caller: Caller, limit: int = 50) -> list:
+        """The newest jobs of the caller's tenant (a region key: of each team below it)."""
+        keys = [t.key for t in self.meta.tenants_read_by(caller.tenant)] or [str(caller.tenant)]
+        return self.jobs.list_for(keys, limit)
+
     def search(self, caller: Caller, query: str, mode: Mode, repo_url: str | None,
                repo_urls: list[str] | None, top_k: int, filters: SearchFilters):  # noqa: ANN201
         repos = self.allowed_repos(caller, mode, repo_url, repo_urls)
-        return self.search_service.search(repos, query, top_k=top_k, filters=filters)
+        result = self.search_service.search(repos, query, top_k=top_k, filters=filters)
+        tenant = None if caller.tenant.wildcard else self.meta.find_tenant(caller.tenant)
+        if self.usage is not None and tenant is not None:
+            self.usage.count_query(tenant.id, None)
+        return result
 
     def navigate(self, caller: Caller, what: str, name: str, mode: Mode,
                  repo_url: str | None, repo_urls: list[str] | None) -> list:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Engine, and_, delete, or_, select, tuple_, update
+from sqlalchemy import Engine, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,6 +16,7 @@ from kosha.adapters.sql.tables import (
     EmbeddingCacheRow,
     IndexIntentRow,
     IndexRunRow,
+    JobRow,
     RepoFileRow,
     RepoRow,
     TenantRow,
@@ -86,7 +87,11 @@ class SqlMetadataStore:
         return [t for t in found if key.covers_tenant(parse_tenant_key(t.key))]
 
     def delete_tenant(self, tenant_id: str) -> None:
+        """Remove a tenant's rows: its own, by cascade everything keyed by it, and its jobs."""
         with self.session() as s, s.begin():
+            key = s.scalar(select(TenantRow.key).where(TenantRow.id == tenant_id))
+            if key is not None:
+                s.execute(delete(JobRow).where(JobRow.tenant_key == key))
             s.execute(delete(TenantRow).where(TenantRow.id == tenant_id))
 
     # --- repos -----------------------------------------------------------------------------
@@ -140,6 +145,15 @@ class SqlMetadataStore:
         with self.session() as s, s.begin():
             s.execute(delete(RepoRow).where(RepoRow.tenant_id == tenant.id,
                                             RepoRow.id == repo_id))
+
+    def tenant_chunks(self, tenant_id: str, *, excluding_repo: int | None = None) -> int:
+        """Live chunks of a tenant's repos (optionally all but one): what quotas count."""
+        with self.session() as s:
+            q = select(func.coalesce(func.sum(RepoFileRow.chunk_count), 0)).join(
+                RepoRow, RepoRow.id == RepoFileRow.repo_id).where(RepoRow.tenant_id == tenant_id)
+            if excluding_repo is not None:
+                q = q.where(RepoRow.id != excluding_repo)
+            return int(s.scalar(q) or 0)
 
     # --- per-repo index lease ----------------------------------------------------------------
     def acquire_lock(self, repo_id: int, token: str, ttl: timedelta) -> bool:

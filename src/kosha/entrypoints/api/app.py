@@ -12,7 +12,13 @@ from sqlalchemy import text
 from kosha import __version__
 from kosha.adapters.sql.jobs import SqlJobStore
 from kosha.bootstrap import Container
-from kosha.entrypoints.api import webhooks, workspace_routes
+from kosha.entrypoints.api import (
+    account_routes,
+    auth_routes,
+    job_routes,
+    webhooks,
+    workspace_routes,
+)
 from kosha.entrypoints.api.errors import install_error_handlers
 from kosha.entrypoints.api.limits import BodyLimit
 
@@ -22,6 +28,7 @@ log = logging.getLogger("kosha.api")
 def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # noqa: ANN202
+        container.check_secrets()  # refuse to start with missing or default keys
         container.engine  # noqa: B018 - migrate before the first request
         # one API process per database on the embedded default: a job row still queued or
         # running was left by a process that died, and will never finish
@@ -33,6 +40,9 @@ def create_app(container: Container) -> FastAPI:
                   description="Multi-tenant code indexing and search over Git repositories.")
     app.state.container = container
     install_error_handlers(app)
+    app.include_router(auth_routes.router)
+    app.include_router(account_routes.router)
+    app.include_router(job_routes.router)
     app.include_router(workspace_routes.router)
     app.include_router(webhooks.router)
     app.add_middleware(BodyLimit, limit=container.settings.max_request_bytes)

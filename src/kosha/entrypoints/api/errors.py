@@ -23,8 +23,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KoshaError)
     async def _kosha(request: Request, exc: KoshaError) -> JSONResponse:
         details = {"details": exc.details} if exc.details else {}
+        retry = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry)} if retry else None
+        if exc.status == 401:
+            headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
         return JSONResponse(_body(request, exc.code, exc.message, **details),
-                            status_code=exc.status)
+                            status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from kosha.search.filters import make_filters
 
@@ -40,3 +40,28 @@ class SearchBody(ScopeBody):
 
 class SymbolBody(ScopeBody):
     name: str = Field(min_length=1, max_length=512, description="e.g. `Cart.total`")
+
+
+class Credentials(Body):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class RefreshBody(Body):
+    refresh_token: str = Field(min_length=1, max_length=4096)
+
+
+class ForgeTokenBody(Body):
+    token: str = Field(min_length=1, max_length=512, repr=False,
+                       validation_alias=AliasChoices("token", "github_pat", "gitlab_pat", "pat"),
+                       description="a personal access token (`github_pat`/`gitlab_pat` also "
+                                   "accepted)")
+    domain: str | None = Field(default=None, max_length=255,
+                               description="forge domain; github.com / gitlab.com by default")
+
+
+class SelectBody(Body):
+    repo_urls: list[str] = Field(min_length=1, max_length=50)
+    ref: str | None = Field(default=None, max_length=255,
+                            description="one ref for all; each repo's default branch if unset")
+    mode: Literal["incremental", "full"] = "incremental"

@@ -1,0 +1,1 @@
+"""Account mode: people who sign up, store a forge token, pick repositories and search them."""
