@@ -63,13 +63,13 @@ def test_sign_up_save_token_select_index_search_usage_delete(
     job = r.json()["job"]
     assert job["total_repos"] == 2 and [x["repo_url"] for x in job["repos"]] == [svc, billing]
     done = api.wait(session, job["id"])
-    assert done["status"] == "succeeded", done
-    assert [x["status"] for x in done["repos"]] == ["succeeded", "succeeded"]
+    assert done["status"] == "completed", done
+    assert [x["status"] for x in done["repos"]] == ["completed", "completed"]
     assert done["progress"]["total_repos"] == 2
     assert done["progress"]["chunks_processed"] == sum(x["chunks"] for x in done["repos"]) > 0
     assert done["repos"][0]["languages"].get("python", 0) > 0
     polled = c.get(f"/jobs/{job['id']}", headers=auth).json()["job"]
-    assert polled["status"] == "succeeded"
+    assert polled["status"] == "completed"
     assert [j["id"] for j in c.get("/jobs", headers=auth).json()["jobs"]] == [job["id"]]
     repos = c.get("/repos", headers=auth).json()["repos"]
     assert {x["repo_url"] for x in repos if x["indexed"]} == {svc, billing}

@@ -169,7 +169,7 @@ def test_the_daily_query_quota_is_counted(accounts_api: AccountApi) -> None:
     api.save_pat(session)
     job = c.post("/repos/select", headers=auth,
                  json={"repo_urls": [api.url("emea/team-a/billing")]}).json()["job"]
-    assert api.wait(session, job["id"])["status"] == "succeeded"
+    assert api.wait(session, job["id"])["status"] == "completed"
     api.container.auth.store.set_tier(session["user_id"], "enterprise", max_queries_per_day=2)
     for _ in range(2):
         assert c.post("/search", headers=auth, json={"query": "invoice", "mode": "my"}
@@ -187,7 +187,7 @@ def test_another_accounts_repos_and_jobs_are_out_of_reach(accounts_api: AccountA
     api.save_pat(other)  # the same forge access, a different account
     svc = api.url("emea/team-a/svc")
     job = c.post("/repos/select", headers=api.bearer(owner), json={"repo_urls": [svc]}).json()
-    assert api.wait(owner, job["job"]["id"])["status"] == "succeeded"
+    assert api.wait(owner, job["job"]["id"])["status"] == "completed"
     repo_id = c.get("/repos", headers=api.bearer(owner)).json()["repos"][0]["id"]
     auth = api.bearer(other)
     assert c.get("/repos", headers=auth).json()["repos"] == []

@@ -136,7 +136,7 @@ def test_submit_returns_a_job_and_progress_lands_in_its_row(make_service, fake) 
     assert row.commit and row.started_at is not None and row.finished_at is None
     fake.release(APP)
     done = service.wait(job.id, TEAM_A, timeout=5)
-    assert (done.status, done.phase, done.error_code) == ("succeeded", "done", None)
+    assert (done.status, done.phase, done.error_code) == ("completed", "done", None)
     body = done.to_dict()
     assert body["error"] is None and body["commit"] == done.commit
     assert body["finished_at"].endswith("+00:00") and body["ref"] == "main"
@@ -152,10 +152,10 @@ def test_requests_for_a_running_repo_share_one_follow_up(make_service, fake) -> 
     assert third.id == second.id and third.requests == 2
     assert (third.ref, third.mode) == ("v3", "full")  # the newest request wins
     fake.release(APP)
-    assert service.wait(first.id, TEAM_A, timeout=5).status == "succeeded"
+    assert service.wait(first.id, TEAM_A, timeout=5).status == "completed"
     fake.wait_calls(2)
     fake.release(APP)
-    assert service.wait(second.id, TEAM_A, timeout=5).status == "succeeded"
+    assert service.wait(second.id, TEAM_A, timeout=5).status == "completed"
     assert [c.ref for c in fake.calls] == ["v1", "v3"]
     assert fake.calls[1].token.get_secret_value() == "t3"
     assert fake.max_per_repo[APP] == 1
@@ -171,8 +171,8 @@ def test_a_queued_job_absorbs_further_requests(make_service, fake) -> None:  # n
     fake.release(LIB)
     fake.wait_calls(2)
     fake.release(APP)
-    assert service.wait(app.id, TEAM_A, timeout=5).status == "succeeded"
-    assert service.wait(lib.id, TEAM_A, timeout=5).status == "succeeded"
+    assert service.wait(app.id, TEAM_A, timeout=5).status == "completed"
+    assert service.wait(lib.id, TEAM_A, timeout=5).status == "completed"
     assert [c.ref for c in fake.calls] == ["main", "b"]
 
 
@@ -183,7 +183,7 @@ def test_different_repos_run_in_parallel(make_service, fake, store) -> None:  # 
     assert fake.max_total == 2
     assert {j.id for j in store.active_for(str(TEAM_A), APP)} == {jobs[0].id}
     fake.release_all()
-    assert all(service.wait(j.id, TEAM_A, timeout=5).status == "succeeded" for j in jobs)
+    assert all(service.wait(j.id, TEAM_A, timeout=5).status == "completed" for j in jobs)
     assert store.active_for(str(TEAM_A), APP) == []
 
 
@@ -225,7 +225,7 @@ def test_no_token_reaches_the_jobs_table_or_the_view(make_service, fake, store) 
     fake.wait_calls(2)
     fake.release(APP)
     views.append(service.wait(follow.id, TEAM_A, timeout=5))
-    assert views[-1].status == "succeeded"
+    assert views[-1].status == "completed"
     with store.engine.connect() as conn:
         rows = conn.execute(text("SELECT * FROM index_jobs")).all()
     assert len(rows) == 2
@@ -254,7 +254,7 @@ def test_progress_writes_are_throttled_but_phases_and_the_end_land(make_service,
 
     service = make_service(run=run)
     job = service.wait(service.submit(request()).id, TEAM_A, timeout=5)
-    assert job.status == "succeeded" and job.files_done == 100 and job.commit == "abc"
+    assert job.status == "completed" and job.files_done == 100 and job.commit == "abc"
     assert 2 <= len(writes) < 10  # the first (phase) write and the final flush
 
 
@@ -263,13 +263,13 @@ def test_jobs_left_by_a_dead_process_are_marked_interrupted(store) -> None:  # n
     running = store.create(str(TEAM_A), LIB, "main", "full")
     store.start(running.id)
     ended = store.create(str(TEAM_B), APP, "main", "incremental")
-    store.finish(ended.id, "succeeded", commit="abc")
+    store.finish(ended.id, "completed", commit="abc")
     assert store.mark_interrupted_on_start() == 2
     for job in (queued, running):
         view = store.get(job.id, str(TEAM_A))
         assert (view.status, view.error_code) == ("failed", "interrupted")
         assert view.finished_at is not None
-    assert store.get(ended.id, str(TEAM_B)).status == "succeeded"
+    assert store.get(ended.id, str(TEAM_B)).status == "completed"
     assert store.active_for(str(TEAM_A), APP) == []
 
 
@@ -282,7 +282,7 @@ def test_close_fails_jobs_that_never_ran(make_service, fake) -> None:  # noqa: A
     view = service.get(follow.id, TEAM_A)
     assert (view.status, view.error_code) == ("failed", "interrupted")
     fake.release(APP)  # the running job still ends honestly
-    assert service.wait(running.id, TEAM_A, timeout=5).status == "succeeded"
+    assert service.wait(running.id, TEAM_A, timeout=5).status == "completed"
     assert len(fake.calls) == 1
 
 
@@ -303,14 +303,14 @@ def test_a_single_repo_job_has_one_repo_entry(make_service, fake) -> None:  # no
     assert running["estimated_completion"] is not None  # parse at 3 of 10 files
     fake.release_all()
     done = service.wait(first.id, TEAM_A, timeout=5).to_dict()
-    assert done["status"] == "succeeded" and done["total_repos"] == 1
+    assert done["status"] == "completed" and done["total_repos"] == 1
     assert done["job_id"] == done["id"] and done["estimated_completion"] is None
     [repo] = done["repos"]
     assert (repo["position"], repo["repo_url"], repo["ref"], repo["status"]) == (
-        0, APP, "v1", "succeeded")
+        0, APP, "v1", "completed")
     assert repo["commit"] == done["commit"] and repo["error"] is None
     assert repo["duration_s"] is not None and repo["finished_at"].endswith("+00:00")
-    assert service.wait(follow.id, TEAM_A, timeout=5).repos[0].status == "succeeded"
+    assert service.wait(follow.id, TEAM_A, timeout=5).repos[0].status == "completed"
 
 
 def test_a_failed_single_repo_job_fails_its_repo_too(make_service, fake) -> None:  # noqa: ANN001

@@ -145,7 +145,7 @@ def test_a_failed_repo_does_not_stop_the_others(make_service, fake, store) -> No
     assert (done.files_done, done.chunks, done.files_total) == (2 + 2 + 6, 60, 12)
     assert fake.calls == [SVC1, SVC2, SVC3] and fake.max_running == 1 and len(fake.threads) == 1
     repos = done.to_dict()["repos"]
-    assert [r["status"] for r in repos] == ["succeeded", "failed", "succeeded"]
+    assert [r["status"] for r in repos] == ["completed", "failed", "completed"]
     assert [r["name"] for r in repos] == ["emea/teama/svc1", "emea/teama/svc2", "emea/teama/svc3"]
     for r, n in zip(repos, (1, 2, 3), strict=True):
         assert r["languages"] == {"python": 7 * n, "go": 3 * n} and r["chunks"] == 10 * n
@@ -169,7 +169,7 @@ def test_a_quota_error_stops_the_job_and_skips_the_rest(make_service, fake) -> N
     done = service.wait(job.id, TEAM_A, timeout=5)
     assert (done.status, done.error_code) == ("failed", "quota_chunks_exceeded")
     assert done.error_message == "the chunk quota of this account is used up"
-    assert [r.status for r in done.repos] == ["succeeded", "failed", "skipped"]
+    assert [r.status for r in done.repos] == ["completed", "failed", "skipped"]
     assert done.repos[2].started_at is None and done.repos[2].to_dict()["duration_s"] is None
     assert fake.calls == [SVC1, SVC2]
 
@@ -179,9 +179,9 @@ def test_a_busy_repo_is_retried(make_service, fake) -> None:  # noqa: ANN001
     fake.busy[SVC2] = 2
     job = service.submit_batch([request(SVC1), request(SVC2)])
     done = service.wait(job.id, TEAM_A, timeout=5)
-    assert done.status == "succeeded" and done.error_code is None
+    assert done.status == "completed" and done.error_code is None
     assert fake.calls == [SVC1, SVC2, SVC2, SVC2]
-    assert [r.status for r in done.repos] == ["succeeded", "succeeded"]
+    assert [r.status for r in done.repos] == ["completed", "completed"]
 
 
 def test_a_repo_busy_for_too_long_fails(make_service, fake) -> None:  # noqa: ANN001
@@ -190,7 +190,7 @@ def test_a_repo_busy_for_too_long_fails(make_service, fake) -> None:  # noqa: AN
     job = service.submit_batch([request(SVC1), request(SVC2)])
     done = service.wait(job.id, TEAM_A, timeout=5)
     assert (done.status, done.error_code) == ("failed", "repos_failed")
-    assert done.repos[0].error_code == "index_busy" and done.repos[1].status == "succeeded"
+    assert done.repos[0].error_code == "index_busy" and done.repos[1].status == "completed"
     assert 2 < fake.calls.count(SVC1) < 100
 
 
@@ -203,7 +203,7 @@ def test_on_result_is_called_once_per_successful_repo(make_service, fake) -> Non
     service.wait(batch.id, TEAM_A, timeout=5)
     assert seen == [(SVC1, commit_of(SVC1)), (SVC3, commit_of(SVC3))]
     single = service.submit(request(SVC1))
-    assert service.wait(single.id, TEAM_A, timeout=5).status == "succeeded"
+    assert service.wait(single.id, TEAM_A, timeout=5).status == "completed"
     assert seen[-1] == (SVC1, commit_of(SVC1)) and len(seen) == 3
 
 
@@ -215,8 +215,8 @@ def test_a_raising_on_result_hook_never_fails_the_job(make_service, fake, caplog
     with caplog.at_level(logging.INFO):
         batch = service.submit_batch([request(SVC1), request(SVC2)])
         single = service.submit(request(SVC3))
-        assert service.wait(batch.id, TEAM_A, timeout=5).status == "succeeded"
-        assert service.wait(single.id, TEAM_A, timeout=5).status == "succeeded"
+        assert service.wait(batch.id, TEAM_A, timeout=5).status == "completed"
+        assert service.wait(single.id, TEAM_A, timeout=5).status == "completed"
     assert "RuntimeError" in caplog.text and SECRET not in caplog.text
 
 
@@ -237,7 +237,7 @@ def test_estimated_completion_while_running(make_service, fake) -> None:  # noqa
     assert body["estimated_completion"] >= body["started_at"]
     fake.gates[SVC2].set()
     done = service.wait(job.id, TEAM_A, timeout=5).to_dict()
-    assert done["status"] == "succeeded" and done["estimated_completion"] is None
+    assert done["status"] == "completed" and done["estimated_completion"] is None
 
 
 def test_a_batch_is_one_tenant_and_distinct_repos(make_service) -> None:  # noqa: ANN001
@@ -280,7 +280,7 @@ def test_close_stops_a_batch_between_repos(make_service, fake) -> None:  # noqa:
     done = service.wait(job.id, TEAM_A, timeout=5)
     assert (done.status, done.error_code) == ("failed", "interrupted")
     assert [(r.status, r.error_code) for r in done.repos] == [
-        ("succeeded", None), ("failed", "interrupted")]
+        ("completed", None), ("failed", "interrupted")]
     assert fake.calls == [SVC1]
 
 
@@ -289,13 +289,13 @@ def test_repos_left_by_a_dead_process_are_marked_interrupted(store) -> None:  # 
                        repos=[(SVC1, "main"), (SVC2, "dev"), (SVC3, "main")])
     store.start(job.id)
     store.start_repo(job.id, 0)
-    store.finish_repo(job.id, 0, "succeeded", commit="a" * 40, chunks=5,
+    store.finish_repo(job.id, 0, "completed", commit="a" * 40, chunks=5,
                       languages={"python": 5})
     store.start_repo(job.id, 1)
     assert store.mark_interrupted_on_start() == 1
     view = store.get(job.id, str(TEAM_A))
     assert [(r.status, r.error_code) for r in view.repos] == [
-        ("succeeded", None), ("failed", "interrupted"), ("failed", "interrupted")]
+        ("completed", None), ("failed", "interrupted"), ("failed", "interrupted")]
     assert view.repos[0].languages == {"python": 5} and view.repos[1].ref == "dev"
     assert view.current_repo_index == 1 and view.to_dict()["progress"]["current_repo_name"] \
         == "emea/teama/svc2"

@@ -75,7 +75,7 @@ def test_other_algorithms_are_refused(alg: str) -> None:
     now = int(time.time())
     claims = {"sub": "u1", "typ": "access", "jti": "j", "iss": "kosha", "iat": now,
               "exp": now + 600}
-    token = jwt.encode(claims, None if alg == "none" else KEY, algorithm=alg)
+    token = jwt.encode(claims, None if alg == "none" else KEY * 2, algorithm=alg)
     with pytest.raises(InvalidAccessToken):
         SessionTokens(KEY).decode(token, "access")
 

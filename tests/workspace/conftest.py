@@ -71,7 +71,7 @@ class Api:
         if wait:
             tenant = f"{self.gh_domain if github else self.domain}//{key}"
             done = self.container.jobs.wait(job["id"], tenant, timeout=120)
-            assert done.status == "succeeded", done.to_dict()
+            assert done.status == "completed", done.to_dict()
             return done.to_dict()
         return job
 

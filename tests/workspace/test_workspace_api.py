@@ -7,12 +7,12 @@ from tests.workspace.conftest import Api
 
 def test_index_job_then_search_each_mode(api: Api) -> None:
     job = api.index("emea/team-a/svc", "emea/team-a", "tok-a")
-    assert job["status"] == "succeeded" and job["files_done"] >= 3 and job["commit"]
+    assert job["status"] == "completed" and job["files_done"] >= 3 and job["commit"]
     assert job["repo_url"] == api.url("emea/team-a/svc")
     api.index("emea/team-a/billing", "emea/team-a", "tok-a")
 
     r = api.client.get(f"/jobs/{job['id']}", headers=api.headers("emea/team-a", "tok-a"))
-    assert r.status_code == 200 and r.json()["job"]["status"] == "succeeded"
+    assert r.status_code == 200 and r.json()["job"]["status"] == "completed"
     other = api.client.get(f"/jobs/{job['id']}", headers=api.headers("emea/team-b", "tok-b"))
     assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
 
@@ -57,7 +57,7 @@ def test_reindex_requests_for_one_repo_join_one_job(api: Api) -> None:
     api.gate.open.set()
     for job_id in ids | {first["id"]}:
         done = api.container.jobs.wait(job_id, f"{api.domain}//emea/team-a", timeout=120)
-        assert done.status == "succeeded"
+        assert done.status == "completed"
 
 
 def test_github_kind_forge_and_deep_links(api: Api) -> None:

@@ -260,6 +260,9 @@ class AccountService:
     def job(self, account: Account, job_id: str):  # noqa: ANN201
         return self.jobs.get(job_id, account.tenant)
 
+    def cancel(self, account: Account, job_id: str):  # noqa: ANN201
+        return self.jobs.cancel(job_id, account.tenant)
+
     def list_jobs(self, account: Account, limit: int = 50) -> list:
         """The account's newest jobs."""
         return self.jobs.list_for([account.tenant], limit)

@@ -33,6 +33,18 @@ def check_ref(ref: str) -> str:
     return ref
 
 
+# What git prints when the network or the server failed, not the request: worth another try.
+_TRANSIENT = re.compile(r"returned error: 5\d\d|could not resolve host|connection (refused|reset|"
+                        r"timed out)|operation timed out|early eof|unexpected disconnect|"
+                        r"remote end hung up|timed out after", re.I)
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether a git failure looks like the network's or the server's (retry) or final."""
+    return isinstance(exc, GitError) and not isinstance(exc, RefNotFound | EmptyRepository) \
+        and bool(_TRANSIENT.search(exc.message))
+
+
 def _basic_auth(username: str, token: str) -> str:
     raw = f"{username}:{token}".encode()
     return "Authorization: Basic " + base64.b64encode(raw).decode()

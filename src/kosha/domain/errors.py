@@ -171,3 +171,13 @@ class ModeNotAllowed(InvalidInput):
 
 class JobsRunning(Conflict):
     code = "jobs_running"
+
+
+class IndexCancelled(Conflict):
+    """Someone cancelled the job: the run stopped at a file boundary, nothing new is live."""
+
+    code = "cancelled"
+
+
+class QueueUnavailable(StoreError):
+    code = "queue_unavailable"

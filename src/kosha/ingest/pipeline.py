@@ -11,8 +11,9 @@ from typing import Literal
 from urllib.parse import quote
 
 from pydantic import SecretStr
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from kosha.adapters.git import GitMirror, check_ref
+from kosha.adapters.git import GitMirror, check_ref, transient
 from kosha.domain.errors import KoshaError, QuotaChunksExceeded
 from kosha.domain.models import (
     LiveFile,
@@ -85,7 +86,7 @@ class IndexService:
     def __init__(self, meta, vectors, graph, blobs, embedder: Embedder,  # noqa: ANN001
                  mirrors_dir: Path, *, max_file_bytes: int = 1_000_000,
                  lock_ttl: timedelta = timedelta(minutes=2),
-                 inline_embed_files: int = 64) -> None:
+                 inline_embed_files: int = 64, fetch_backoff: float = 1.0) -> None:
         self.meta = meta
         self.vectors = vectors
         self.graph = graph
@@ -95,6 +96,7 @@ class IndexService:
         self.max_file_bytes = max_file_bytes
         self.lock_ttl = lock_ttl
         self.inline_embed_files = inline_embed_files
+        self.fetch_backoff = fetch_backoff
 
     def mirror_for(self, repo: RepoRecord) -> GitMirror:
         return GitMirror(self.mirrors_dir / quote(repo.tenant_key, safe="") / f"{repo.id}.git")
@@ -156,7 +158,14 @@ class IndexService:
     def _fetch(self, repo: RepoRecord, req: IndexRequest) -> tuple[GitMirror, str]:
         mirror = self.mirror_for(repo)
         token = req.token.get_secret_value() if req.token else None
-        mirror.fetch(req.source, token=token, username=req.token_username, local=req.local)
+        # a forge that answers 5xx or drops the connection gets three tries; 4xx is final
+        for attempt in Retrying(retry=retry_if_exception(transient), reraise=True,
+                                stop=stop_after_attempt(3),
+                                wait=wait_exponential_jitter(initial=self.fetch_backoff,
+                                                             max=8.0)):
+            with attempt:
+                mirror.fetch(req.source, token=token, username=req.token_username,
+                             local=req.local)
         try:
             return mirror, mirror.resolve(req.ref)
         except KoshaError:
@@ -181,6 +190,7 @@ class IndexService:
             result.up_to_date = True
             return result
 
+        reporter.checkpoint()
         reporter.phase("scan")
         tree = mirror.list_files(commit)
         by_path = {f.rel_path: f for f in tree}
@@ -214,7 +224,7 @@ class IndexService:
         new = NewVersions(fresh=fresh)
         upserts: list[LiveFile] = []
         for batch in _batches(candidates, BATCH_FILES):
-            versions, skipped = self._parse_batch(mirror, batch, repo, paths)
+            versions, skipped = self._parse_batch(mirror, batch, repo, paths, reporter)
             for rel_path, reason in skipped:
                 progress.skipped[str(reason)] += 1
                 if rel_path in live:
@@ -239,6 +249,7 @@ class IndexService:
 
         progress.vectors_computed += maker.embedded
 
+        reporter.checkpoint()  # the last moment a cancel leaves the previous commit live
         reporter.phase("link")
         new.changed_paths = {u.rel_path for u in upserts} | removed
         scope = StoreScope((repo.tenant_key,), (repo.id,))
@@ -270,12 +281,14 @@ class IndexService:
         return req.max_chunks - others - kept
 
     def _parse_batch(self, mirror: GitMirror, batch: Sequence[Candidate], repo: RepoRecord,
-                     paths: PathIndex) -> tuple[list[ParsedVersion], list[tuple[str, SkipReason]]]:
+                     paths: PathIndex, reporter: ProgressReporter,
+                     ) -> tuple[list[ParsedVersion], list[tuple[str, SkipReason]]]:
         by_sha: dict[str, list[Candidate]] = {}
         for c in batch:
             by_sha.setdefault(c.version.blob_sha, []).append(c)
         versions, skipped = [], []
         for sha, data in mirror.read_blobs(list(by_sha)):
+            reporter.checkpoint()
             for c in by_sha[sha]:
                 rel = c.version.rel_path
                 text = decode_source(data)
@@ -301,6 +314,7 @@ class IndexService:
         def on_batch(n: int) -> None:
             progress.chunks_embedded += n
             reporter.emit()
+            reporter.checkpoint()
 
         embed_backlog(self.vectors, maker, repo.tenant_key, repo.id, on_batch)
         progress.vectors_computed += maker.embedded

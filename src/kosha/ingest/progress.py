@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kosha.domain.errors import IndexCancelled
+
 PHASES = ("queued", "fetch", "scan", "parse", "link", "publish", "embed", "done", "failed")
 
 
@@ -66,6 +68,7 @@ class IndexProgress:
         }
 
 
+# A callback may also have `cancel_requested() -> bool`: runs check it at every file boundary.
 ProgressCallback = Callable[[IndexProgress], None]
 
 
@@ -83,6 +86,12 @@ class ProgressReporter:
         self.progress.phase = name
         self.progress.phase_started_at = time.monotonic()
         self.emit(force=True)
+
+    def checkpoint(self) -> None:
+        """Raise IndexCancelled if the callback says the run was cancelled (a file boundary)."""
+        asked = getattr(self._callback, "cancel_requested", None)
+        if asked is not None and asked():
+            raise IndexCancelled("the job was cancelled; the previous index stays searchable")
 
     def emit(self, force: bool = False) -> None:
         now = time.monotonic()

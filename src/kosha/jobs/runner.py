@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kosha.domain.errors import IndexBusy, KoshaError
-from kosha.jobs.views import FAILED, INTERNAL_MESSAGE, INTERRUPTED, SUCCEEDED
+from kosha.domain.errors import IndexBusy, IndexCancelled, KoshaError
+from kosha.jobs.views import CANCELLED, FAILED, INTERNAL_MESSAGE, INTERRUPTED, SUCCEEDED
 
 if TYPE_CHECKING:
     from kosha.ingest.pipeline import IndexRequest, IndexResult
@@ -60,9 +60,13 @@ class _ProgressWriter:
     """The on_progress callback of one repo run: writes at most every `interval` s, and on
     phase changes; `last` is the newest progress seen."""
 
-    def __init__(self, write: Callable[[dict[str, Any]], None], interval: float) -> None:
+    def __init__(self, write: Callable[[dict[str, Any]], None], interval: float,
+                 cancelled: Callable[[], bool] | None = None) -> None:
         self._write = write
         self._interval = interval
+        self._cancelled = cancelled
+        self._cancel_checked = 0.0
+        self._cancel = False
         self._last_write = 0.0
         self._phase: str | None = None
         self._unsaved: dict[str, Any] | None = None
@@ -79,6 +83,17 @@ class _ProgressWriter:
         else:
             self._unsaved = fields
 
+    def cancel_requested(self) -> bool:
+        """Whether the job was cancelled (asked of the store at most twice a second)."""
+        now = time.monotonic()
+        if self._cancelled is not None and not self._cancel and now - self._cancel_checked >= 0.5:
+            self._cancel_checked = now
+            try:
+                self._cancel = bool(self._cancelled())
+            except Exception as exc:  # noqa: BLE001 - an unreadable flag is not a cancel
+                log.warning("could not read the cancel flag (%s)", type(exc).__name__)
+        return self._cancel
+
     def flush(self) -> None:
         """Write the last progress the throttle held back."""
         if self._unsaved is not None:
@@ -92,37 +107,53 @@ class JobRun:
     def __init__(self, store: JobStore, run: RunIndex, job_id: str,
                  requests: list[IndexRequest], *, batch: bool, interval: float,
                  on_result: OnResult | None, busy_poll: float, busy_wait: float,
-                 stopped: threading.Event) -> None:
+                 stopped: threading.Event, retry_busy: bool | None = None) -> None:
         self._store, self._run, self._job_id = store, run, job_id
         self._requests = requests
         self._batch = batch  # batch: retry IndexBusy, end as `repos_failed`, no job commit
         self._interval, self._on_result = interval, on_result
         self._busy_poll, self._busy_wait = busy_poll, busy_wait
         self._stopped = stopped
+        self._retry_busy = batch if retry_busy is None else retry_busy  # wait out other runs
         self._totals: Counter[str] = Counter()  # counts of the finished repos
         self._durations: list[float] = []
         self._position = 0
         self._repo_started = 0.0
 
+    def _cancel_asked(self) -> bool:
+        return bool(self._store.cancel_requested(self._job_id))
+
     def execute(self) -> None:
         """Run every repo, then record how the job ended."""
-        self._store.start(self._job_id)
+        if not self._store.begin(self._job_id):  # cancelled (or ended) before it started
+            return
         ends: list[RepoEnd] = []
         for position, req in enumerate(self._requests):
             if self._stopped.is_set() and ends:
                 self._store.finish(self._job_id, FAILED, error_code=INTERRUPTED,
                                    error_message="the service stopped before this job ended")
                 return
+            if self._cancel_asked():
+                ends.append(RepoEnd(CANCELLED, code=IndexCancelled.code,
+                                    message="the job was cancelled"))
+                self._store.skip_repos(self._job_id, position)
+                break
             end = self._repo(position, req)
             ends.append(end)
-            if end.status == FAILED and (end.code or "").startswith("quota_"):
+            if end.status == CANCELLED or (
+                    end.status == FAILED and (end.code or "").startswith("quota_")):
                 self._store.skip_repos(self._job_id, position + 1)
                 break
         self._finish(ends)
 
     def _finish(self, ends: list[RepoEnd]) -> None:
-        failed = [e for e in ends if e.status == FAILED]
         last = ends[-1]
+        if last.status == CANCELLED:
+            self._store.finish(self._job_id, CANCELLED, error_code=last.code,
+                               error_message="the job was cancelled; the previous index of "
+                                             "each repository stays searchable")
+            return
+        failed = [e for e in ends if e.status == FAILED]
         if not failed:
             self._store.finish(self._job_id, SUCCEEDED,
                                commit=None if self._batch else last.commit)
@@ -137,11 +168,13 @@ class JobRun:
     def _repo(self, position: int, req: IndexRequest) -> RepoEnd:
         self._position, self._repo_started = position, time.monotonic()
         self._store.start_repo(self._job_id, position)
-        writer = _ProgressWriter(self._write, self._interval)
+        writer = _ProgressWriter(self._write, self._interval, self._cancel_asked)
         result = None
         try:
             result = self._run_retrying(req, writer)
             end = RepoEnd(SUCCEEDED, commit=getattr(result, "commit", None))
+        except IndexCancelled as exc:
+            end = RepoEnd(CANCELLED, code=exc.code, message=exc.message)
         except KoshaError as exc:
             end = RepoEnd(FAILED, code=exc.code, message=exc.message)
         except Exception as exc:  # noqa: BLE001 - never str(exc): it may hold a secret
@@ -169,8 +202,10 @@ class JobRun:
             try:
                 return self._run(req, writer)
             except IndexBusy:
-                if not self._batch or time.monotonic() + self._busy_poll > deadline:
+                if not self._retry_busy or time.monotonic() + self._busy_poll > deadline:
                     raise
+                if writer.cancel_requested():
+                    raise IndexCancelled("the job was cancelled") from None
                 if self._stopped.wait(self._busy_poll):
                     raise
 
@@ -187,7 +222,7 @@ class JobRun:
         fields: dict[str, Any] = {k: self._totals[k] + (cur.get(k) or 0) for k in COUNTS}
         remaining = len(self._requests) - self._position - 1
         if end is not None:  # between repos: nothing is running
-            fields["phase"] = "done" if end.status == SUCCEEDED else "failed"
+            fields["phase"] = {SUCCEEDED: "done", CANCELLED: "cancelled"}.get(end.status, "failed")
             eta = job_eta(0.0, 0.0, self._durations, remaining) if remaining else None
         else:
             fields["phase"] = cur.get("phase", "queued")

@@ -14,6 +14,7 @@ from kosha.domain.errors import Conflict, NotFound
 from kosha.jobs.runner import JobRun, OnResult, RunIndex
 from kosha.jobs.views import (
     ACTIVE,
+    CANCELLED,
     FAILED,
     FINAL,
     INTERNAL_MESSAGE,
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     from kosha.domain.tenancy import TenantKey
     from kosha.ingest.pipeline import IndexRequest
 
-__all__ = ["ACTIVE", "FAILED", "FINAL", "INTERNAL_MESSAGE", "INTERRUPTED", "QUEUED", "RUNNING",
-           "SKIPPED", "SUCCEEDED", "JobRepoView", "JobService", "JobStore", "JobView"]
+__all__ = ["ACTIVE", "CANCELLED", "FAILED", "FINAL", "INTERNAL_MESSAGE", "INTERRUPTED", "QUEUED",
+           "RUNNING", "SKIPPED", "SUCCEEDED", "JobRepoView", "JobService", "JobStore", "JobView"]
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,33 @@ class JobStore(Protocol):
 
     def get(self, job_id: str, tenant_key: str) -> JobView | None: ...
 
+    def cancel(self, job_id: str, tenant_key: TenantKey | str) -> JobView:
+        """Cancel a job of this tenant: a queued one ends now, a running one stops at its next
+        file boundary with the previous index still live."""
+        self.get(job_id, tenant_key)
+        with self._cond:
+            view = self._store.request_cancel(job_id, str(tenant_key))
+            if view is None:
+                raise NotFound("no such job")
+            if view.status == CANCELLED:  # it never ran: forget it
+                self._cancelled.add(job_id)
+                for key, waiting in list(self._followups.items()):
+                    if waiting == job_id:
+                        del self._followups[key]
+                        self._requests.pop(job_id, None)
+            return view
+
     def list_for(self, tenant_keys: Sequence[str], limit: int = 50) -> list[JobView]: ...
 
-    def absorb(self, job_id: str, ref: str, mode: str) -> JobView: ...
+    def absorb(self, job_id: str, ref: str, mode: str) -> JobView | None: ...
 
     def start(self, job_id: str) -> None: ...
+
+    def begin(self, job_id: str) -> bool: ...
+
+    def cancel_requested(self, job_id: str) -> bool: ...
+
+    def request_cancel(self, job_id: str, tenant_key: str) -> JobView | None: ...
 
     def start_repo(self, job_id: str, position: int) -> None: ...
 
@@ -90,6 +113,7 @@ class JobService:
         self._batches: set[str] = set()  # dispatched batch jobs
         self._started: set[str] = set()  # active jobs a worker has picked up
         self._followups: dict[RepoKey, str] = {}  # the one job waiting for the active one
+        self._cancelled: set[str] = set()  # cancelled before they ran: join no request
 
     # --- public API --------------------------------------------------------------------
     def submit(self, req: IndexRequest) -> JobView:
@@ -98,11 +122,15 @@ class JobService:
         with self._cond:
             self._check_open()
             waiting = self._followups.get(key)
-            if waiting is None and key in self._active and self._active[key] not in self._started:
+            if waiting is None and key in self._active and self._active[key] not in self._started \
+                    and self._active[key] not in self._cancelled:
                 waiting = self._active[key]
             if waiting is not None:  # the newest request's ref, mode and token win
+                joined = self._store.absorb(waiting, req.ref, req.mode)
+                if joined is None:  # not started under this lock, so still queued
+                    raise Conflict("the queued job changed state; send the request again")
                 self._requests[waiting] = [req]
-                return self._store.absorb(waiting, req.ref, req.mode)
+                return joined
             job = self._store.create(key[0], req.repo_url, req.ref, req.mode)
             self._requests[job.id] = [req]
             if key in self._active:
@@ -140,6 +168,22 @@ class JobService:
         if job is None:
             raise NotFound("no such job")
         return job
+
+    def cancel(self, job_id: str, tenant_key: TenantKey | str) -> JobView:
+        """Cancel a job of this tenant: a queued one ends now, a running one stops at its next
+        file boundary with the previous index still live."""
+        self.get(job_id, tenant_key)
+        with self._cond:
+            view = self._store.request_cancel(job_id, str(tenant_key))
+            if view is None:
+                raise NotFound("no such job")
+            if view.status == CANCELLED:  # it never ran: forget it
+                self._cancelled.add(job_id)
+                for key, waiting in list(self._followups.items()):
+                    if waiting == job_id:
+                        del self._followups[key]
+                        self._requests.pop(job_id, None)
+            return view
 
     def list_for(self, tenant_keys: Sequence[TenantKey | str], limit: int = 50) -> list[JobView]:
         """The newest jobs of these tenants, newest first."""
@@ -212,6 +256,7 @@ class JobService:
             self._requests.pop(job_id, None)  # the tokens go with the job
             self._started.discard(job_id)
             self._batches.discard(job_id)
+            self._cancelled.discard(job_id)
             if key is not None and self._active.get(key) == job_id:
                 del self._active[key]
             follow = self._followups.pop(key, None) if key is not None else None

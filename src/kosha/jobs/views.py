@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-QUEUED, RUNNING, SUCCEEDED, FAILED, SKIPPED = "queued", "running", "succeeded", "failed", "skipped"
+QUEUED, RUNNING, SUCCEEDED, FAILED, SKIPPED = "queued", "running", "completed", "failed", "skipped"
+CANCELLED = "cancelled"
 ACTIVE = (QUEUED, RUNNING)
-FINAL = (SUCCEEDED, FAILED)
+FINAL = (SUCCEEDED, FAILED, CANCELLED)
 INTERRUPTED = "interrupted"
 INTERNAL_MESSAGE = "internal error while indexing"
 
@@ -106,6 +107,7 @@ class JobView:
     total_repos: int = 1
     current_repo_index: int = 0
     repos: tuple[JobRepoView, ...] = ()
+    attempts: int = 0  # runs started (a lost worker's included)
 
     @property
     def done(self) -> bool:
@@ -136,7 +138,7 @@ class JobView:
             "commit": self.commit, "error": _error(self.error_code, self.error_message),
             "requests": self.requests, "created_at": _iso(self.created_at),
             "started_at": _iso(self.started_at), "finished_at": _iso(self.finished_at),
-            "total_repos": self.total_repos,
+            "total_repos": self.total_repos, "attempts": self.attempts,
             "progress": {
                 "current_repo_index": self.current_repo_index,
                 "current_repo_name": repo_name(self.current_repo_url),

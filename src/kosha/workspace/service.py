@@ -140,6 +140,11 @@ class WorkspaceService:
                 continue
         return self.jobs.get(job_id, keys[-1])
 
+    def cancel(self, caller: Caller, job_id: str):  # noqa: ANN201
+        """Cancel a job of the caller's tenant (a region key: of its teams)."""
+        job = self.job(caller, job_id)
+        return self.jobs.cancel(job.id, job.tenant_key)
+
     def list_jobs(self, caller: Caller, limit: int = 50) -> list:
         """The newest jobs of the caller's tenant (a region key: of each team below it)."""
         keys = [t.key for t in self.meta.tenants_read_by(caller.tenant)] or [str(caller.tenant)]

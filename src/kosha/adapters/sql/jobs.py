@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kosha.adapters.sql.metadata import SqlMetadataStore
 from kosha.adapters.sql.tables import JobRepoRow, JobRow
-from kosha.domain.errors import NotFound
 from kosha.jobs.views import (
     ACTIVE,
+    CANCELLED,
     FAILED,
     INTERRUPTED,
     QUEUED,
@@ -53,6 +53,7 @@ def _view(row: JobRow, repos: Sequence[JobRepoRow] = ()) -> JobView:
         error_code=row.error_code, error_message=row.error_message, requests=row.requests,
         created_at=row.created_at, started_at=row.started_at, finished_at=row.finished_at,
         total_repos=row.total_repos, current_repo_index=row.current_repo_index,
+        attempts=row.attempts or 0,
         repos=tuple(_repo_view(r) for r in sorted(repos, key=lambda r: r.position)))
 
 
@@ -126,17 +127,21 @@ class SqlJobStore:
             children = self._children(s, [r.id for r in rows])
             return [_view(r, children.get(r.id, [])) for r in rows]
 
-    def absorb(self, job_id: str, ref: str, mode: str) -> JobView:
-        """One more request joined the queued job: count it; its ref and mode win."""
+    def absorb(self, job_id: str, ref: str, mode: str) -> JobView | None:
+        """One more request joined the queued job: count it; its ref and mode win. None if
+        the job is no longer queued (a worker took it meanwhile). One UPDATE: concurrent
+        requests in several processes all count."""
         with self.session() as s:
-            row = s.get(JobRow, job_id)
-            if row is None:
-                raise NotFound("no such job")
-            row.requests += 1
-            row.ref, row.mode, row.updated_at = ref, mode, _now()
+            joined = s.execute(update(JobRow).where(
+                JobRow.id == job_id, JobRow.status == QUEUED).values(
+                requests=JobRow.requests + 1, ref=ref, mode=mode, updated_at=_now())).rowcount
+            if joined != 1:
+                s.rollback()
+                return None
             s.execute(update(JobRepoRow).where(JobRepoRow.job_id == job_id,
                                                JobRepoRow.position == 0).values(ref=ref))
             s.commit()
+            row = s.get(JobRow, job_id)
             return _view(row, self._children(s, [job_id]).get(job_id, []))
 
     def start(self, job_id: str) -> None:
@@ -154,8 +159,9 @@ class SqlJobStore:
         """Record the end of a job: `succeeded`, or `failed` with an error code and message;
         a repo of it still queued or running fails with the same error."""
         now = _now()
-        values: dict[str, Any] = {"status": status, "phase": "done" if status != FAILED
-                                  else "failed", "eta_s": None, "error_code": error_code,
+        phase = {FAILED: "failed", CANCELLED: "cancelled"}.get(status, "done")
+        values: dict[str, Any] = {"status": status, "phase": phase, "eta_s": None,
+                                  "error_code": error_code,
                                   "error_message": error_message, "finished_at": now,
                                   "updated_at": now}
         if commit is not None:
@@ -167,6 +173,45 @@ class SqlJobStore:
                 status=FAILED, phase="failed", error_code=error_code or INTERRUPTED,
                 error_message=error_message, finished_at=now))
             s.commit()
+
+    def begin(self, job_id: str) -> bool:
+        """A worker takes the job up (again, after a lost worker); False if it has ended or
+        was cancelled, when there is nothing to run."""
+        now = _now()
+        with self.session() as s:
+            taken = s.execute(update(JobRow).where(
+                JobRow.id == job_id, JobRow.status.in_(ACTIVE)).values(
+                status=RUNNING, started_at=func.coalesce(JobRow.started_at, now),
+                attempts=JobRow.attempts + 1, updated_at=now)).rowcount
+            s.commit()
+            return taken == 1
+
+    def cancel_requested(self, job_id: str) -> bool:
+        """Whether someone asked to cancel the job."""
+        with self.session() as s:
+            return bool(s.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id)))
+
+    def request_cancel(self, job_id: str, tenant_key: str) -> JobView | None:
+        """Cancel a job of `tenant_key`: a queued one ends now, a running one at its next file
+        boundary; None if there is no such job of this tenant."""
+        now = _now()
+        with self.session() as s:
+            row = s.scalar(select(JobRow).where(JobRow.id == job_id,
+                                                JobRow.tenant_key == tenant_key))
+            if row is None:
+                return None
+            if row.status in ACTIVE:
+                row.cancel_requested = True
+                row.updated_at = now
+            if row.status == QUEUED:
+                row.status, row.phase, row.eta_s, row.finished_at = CANCELLED, CANCELLED, \
+                    None, now
+                row.error_code, row.error_message = "cancelled", "the job was cancelled"
+                s.execute(update(JobRepoRow).where(
+                    JobRepoRow.job_id == job_id, JobRepoRow.status == QUEUED).values(
+                    status=SKIPPED, phase=SKIPPED))
+            s.commit()
+            return _view(row, self._children(s, [job_id]).get(job_id, []))
 
     def mark_interrupted_on_start(self) -> int:
         """Fail every job (and repo of a job) a dead process left queued or running; returns
@@ -239,3 +284,11 @@ class SqlJobStore:
             s.execute(update(JobRepoRow).where(JobRepoRow.job_id == job_id,
                                                JobRepoRow.position == position).values(**values))
             s.commit()
+
+    def peek(self, job_id: str) -> JobView | None:
+        """Any tenant's job `job_id`, unscoped: for publishing its events only, never readers."""
+        with self.session() as s:
+            row = s.get(JobRow, job_id)
+            if row is None:
+                return None
+            return _view(row, self._children(s, [job_id]).get(job_id, []))

@@ -17,6 +17,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -127,6 +129,11 @@ class JobRow(Base):
     __tablename__ = "index_jobs"
     __table_args__ = (
         Index("ix_index_jobs_tenant_repo_status", "tenant_key", "repo_url", "status"),
+        # at most one queued single-repo job per repo: concurrent requests in several API
+        # processes join it instead of queueing a second run (Celery coalescing)
+        Index("uq_index_jobs_one_queued", "tenant_key", "repo_url", unique=True,
+              sqlite_where=text("status = 'queued' AND total_repos = 1"),
+              postgresql_where=text("status = 'queued' AND total_repos = 1")),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
@@ -149,6 +156,9 @@ class JobRow(Base):
     total_repos: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     current_repo_index: Mapped[int] = mapped_column(Integer, default=0,  # 0-based
                                                     server_default="0")
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -89,6 +89,9 @@ class Scoped:
     def job(self, job_id: str):  # noqa: ANN201
         return self.service.job(self.caller, job_id)
 
+    def cancel(self, job_id: str):  # noqa: ANN201
+        return self.service.cancel(self.caller, job_id)
+
     def jobs(self, limit: int):  # noqa: ANN201
         return self.service.list_jobs(self.caller, limit)
 

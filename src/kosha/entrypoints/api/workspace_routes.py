@@ -36,6 +36,13 @@ def job(job_id: str, scope: ScopedDep) -> dict:
     return {"job": scope.job(job_id).to_dict()}
 
 
+@router.post("/jobs/{job_id}/cancel", status_code=202, operation_id="cancel_job")
+def cancel(job_id: str, scope: ScopedDep) -> dict:
+    """Cancel a job: a queued one ends now, a running one at its next file boundary; the
+    previous index of each repo stays searchable."""
+    return {"job": scope.cancel(job_id).to_dict()}
+
+
 @router.post("/search", operation_id="search_code")
 def search(body: SearchBody, scope: ScopedDep) -> dict:
     """Hybrid code search over the repos the caller may read."""
