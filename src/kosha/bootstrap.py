@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+from typing import Any
 
 from kosha.accounts.auth import AuthService
 from kosha.accounts.cipher import TokenCipher
@@ -31,6 +33,9 @@ from kosha.config import Settings
 from kosha.domain.errors import InvalidInput
 from kosha.domain.ports import Embedder
 from kosha.ingest.pipeline import IndexService
+from kosha.jobs.celery_app import make_celery
+from kosha.jobs.events import EventBus, PublishingJobStore, make_event_bus
+from kosha.jobs.queue import CeleryJobService
 from kosha.jobs.service import JobService
 from kosha.search.fusion import Weights
 from kosha.search.navigation import CodeNavigator
@@ -50,6 +55,17 @@ def make_embedder(settings: Settings) -> Embedder:
                             dim=settings.embed_dim, batch_size=settings.embed_batch_size)
     return LocalEmbedder(max_tokens=settings.embed_max_tokens,
                          batch_size=settings.embed_batch_size, bf16=settings.embed_bf16)
+
+
+class _Lazy:
+    """Looks its target up on each use: an API process whose jobs run in Celery workers must
+    not open (and lock) the embedded stores until it searches."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._build(), name)
 
 
 @dataclass
@@ -119,9 +135,22 @@ class Container:
         return SqlUsageStore(self.engine)
 
     @cached_property
-    def jobs(self) -> JobService:
-        return JobService(SqlJobStore(self.engine), self.indexer.index,
-                          workers=self.settings.job_workers,
+    def events(self) -> EventBus:
+        """Job progress events: in memory, or Redis streams when jobs run in Celery workers."""
+        s = self.settings
+        return make_event_bus(s.redis_url if s.job_backend == "celery" else None,
+                              prefix=f"{s.redis_prefix}events:")
+
+    @cached_property
+    def job_store(self) -> PublishingJobStore:
+        return PublishingJobStore(SqlJobStore(self.engine), self.events)
+
+    @cached_property
+    def jobs(self) -> JobService | CeleryJobService:
+        s = self.settings
+        if s.job_backend == "celery":
+            return CeleryJobService(self.job_store, make_celery(s), self.cipher, s.celery_queue)
+        return JobService(self.job_store, self.indexer.index, workers=s.job_workers,
                           on_result=UsageRecorder(self.meta, self.usage))
 
     @cached_property
@@ -130,8 +159,9 @@ class Container:
 
     @cached_property
     def workspace(self) -> WorkspaceService:
-        return WorkspaceService(self.meta, self.forges, self.access, self.jobs, self.search,
-                                self.navigator, usage=self.usage)
+        return WorkspaceService(self.meta, self.forges, self.access, self.jobs,
+                                _Lazy(lambda: self.search), _Lazy(lambda: self.navigator),
+                                usage=self.usage)
 
     @cached_property
     def purger(self) -> DataPurger:
@@ -154,8 +184,9 @@ class Container:
     @cached_property
     def accounts(self) -> AccountService:
         return AccountService(self.auth.store, self.usage, self.meta, self.forges, self.access,
-                              self.jobs, self.search, self.navigator, self.purger, self.cipher,
-                              max_file_bytes=self.settings.max_file_bytes)
+                              self.jobs, _Lazy(lambda: self.search),
+                              _Lazy(lambda: self.navigator), _Lazy(lambda: self.purger),
+                              self.cipher, max_file_bytes=self.settings.max_file_bytes)
 
     @cached_property
     def oauth(self) -> OAuthSignIn:
@@ -164,7 +195,8 @@ class Container:
 
     @cached_property
     def auth_limiter(self) -> AuthRateLimiter:
-        return AuthRateLimiter(self.settings.auth_rate_limit, self.settings.redis_url)
+        return AuthRateLimiter(self.settings.auth_rate_limit, self.settings.redis_url,
+                               key_prefix=f"{self.settings.redis_prefix}ratelimit")
 
     def check_secrets(self) -> None:
         """Refuse to start without usable keys (generated on the embedded default)."""
@@ -172,7 +204,7 @@ class Container:
         service_key(self.settings, "encryption")
 
     def close(self) -> None:
-        for name in ("jobs", "search", "vectors", "graph", "forges"):
+        for name in ("jobs", "search", "vectors", "graph", "forges", "events"):
             if name in self.__dict__:
                 self.__dict__[name].close()
         if "engine" in self.__dict__:

@@ -80,6 +80,21 @@ class Settings(BaseSettings):
     webhook_github_secret: SecretStr | None = None
     max_request_bytes: int = 1_000_000
     job_workers: int = 2
+    job_backend: Literal["inprocess", "celery"] = Field(
+        default="inprocess", description="where index jobs run: threads of the API process, "
+                                         "or Celery workers on Redis (`kosha worker`)")
+    celery_queue: str = "kosha-index"
+    celery_visibility_timeout: int = Field(
+        default=3600, ge=1, description="a job whose worker vanished is run again after this "
+                                        "many seconds (keep it above the longest job)")
+    celery_restore_interval: int = Field(default=10, ge=1,
+                                         description="how often workers look for such jobs")
+    tenant_job_cap: int = Field(default=2, ge=1, description="jobs of one tenant running at "
+                                "once across all workers")
+    job_max_attempts: int = Field(default=3, ge=1, description="runs of one job (lost workers "
+                                  "included) before it fails")
+    redis_prefix: str = Field(default="kosha:", description="prefix of every Redis key Kosha "
+                              "and its Celery queue write")
 
     secret_key: SecretStr | None = Field(
         default=None, description="signs session JWTs (HS256); generated under `home` on the "

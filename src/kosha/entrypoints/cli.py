@@ -173,6 +173,21 @@ def serve(host: Annotated[str | None, typer.Option(help="bind address")] = None,
                 port=port or settings.port, log_level=settings.log_level.lower())
 
 
+@app.command()
+def worker(concurrency: Annotated[int, typer.Option(help="jobs run at once by this worker")]
+           = 2) -> None:
+    """Run index jobs from the Celery queue on Redis (KOSHA_JOB_BACKEND=celery)."""
+    from kosha.entrypoints.worker import run_worker
+
+    settings = Settings()
+    try:
+        if settings.job_backend != "celery" or not settings.redis_url:
+            raise InvalidInput("kosha worker needs KOSHA_JOB_BACKEND=celery and KOSHA_REDIS_URL")
+        run_worker(settings, concurrency=max(1, concurrency))
+    except KoshaError as exc:
+        fail(exc)
+
+
 def main() -> None:
     logging.basicConfig(level=os.environ.get("KOSHA_LOG_LEVEL", "WARNING").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

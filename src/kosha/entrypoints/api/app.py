@@ -30,9 +30,11 @@ def create_app(container: Container) -> FastAPI:
     async def lifespan(_app: FastAPI):  # noqa: ANN202
         container.check_secrets()  # refuse to start with missing or default keys
         container.engine  # noqa: B018 - migrate before the first request
-        # one API process per database on the embedded default: a job row still queued or
-        # running was left by a process that died, and will never finish
-        SqlJobStore(container.engine).mark_interrupted_on_start()
+        if container.settings.job_backend == "inprocess":
+            # one API process per database on the embedded default: a job row still queued or
+            # running was left by a process that died, and will never finish (with Celery,
+            # queued jobs wait in Redis and a lost worker's job runs again)
+            SqlJobStore(container.engine).mark_interrupted_on_start()
         yield
         container.close()
 
