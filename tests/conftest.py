@@ -128,3 +128,18 @@ def make_repo(tmp_path: Path) -> Callable[..., Repo]:
         return repo
 
     return factory
+
+
+def sql_rows_with(engine, needles: list[str]) -> list[str]:  # noqa: ANN001
+    """Names of the tables (of every table in the database) with a row holding any needle."""
+    from sqlalchemy import MetaData, select
+
+    meta = MetaData()
+    meta.reflect(engine)
+    found = []
+    with engine.connect() as conn:
+        for table in meta.sorted_tables:
+            for row in conn.execute(select(table)):
+                if any(n in str(v) for v in row for n in needles):
+                    found.append(table.name)
+    return found

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -30,7 +31,7 @@ from kosha.adapters.sql.jobs import SqlJobStore
 from kosha.adapters.sql.metadata import SqlMetadataStore
 from kosha.adapters.sql.usage import SqlUsageStore
 from kosha.config import Settings
-from kosha.domain.errors import InvalidInput
+from kosha.domain.errors import InvalidInput, StoreLocked
 from kosha.domain.ports import Embedder
 from kosha.ingest.pipeline import IndexService
 from kosha.jobs.celery_app import make_celery
@@ -68,6 +69,25 @@ class _Lazy:
         return getattr(self._build(), name)
 
 
+@contextmanager
+def _embedded_lock(what: str) -> Iterator[None]:
+    """An embedded store another process holds becomes a clear error, not a stack trace."""
+    try:
+        yield
+    except Exception as exc:
+        chain, seen = [], exc
+        while seen is not None and len(chain) < 5:  # Milvus Lite wraps its lock error
+            chain.append(f"{type(seen).__name__} {seen}".lower())
+            seen = seen.__cause__ or seen.__context__
+        # Milvus Lite logs its DataDirLockedError and raises "Open local milvus failed"
+        if not any("lock" in text or "open local milvus failed" in text for text in chain):
+            raise
+        raise StoreLocked(f"the embedded {what} could not be opened: another process (a kosha "
+                          "worker or CLI run on the same KOSHA_HOME) holds it; wait for it, or "
+                          "move to server engines (KOSHA_MILVUS_URI, …) to share stores") \
+            from None
+
+
 @dataclass
 class Container:
     """Lazily built adapters and services for one process."""
@@ -96,13 +116,15 @@ class Container:
         store = MilvusVectorStore(self.settings.milvus_target, dim=self.embedder.dim,
                                   collection=self.settings.milvus_collection,
                                   token=token.get_secret_value() if token else None)
-        store.ensure()
+        with _embedded_lock("vector store (Milvus Lite)"):
+            store.ensure()
         return store
 
     @cached_property
     def graph(self) -> LadybugGraphStore:
         store = LadybugGraphStore(self.settings.graph_dir / "kosha.lbug")
-        store.ensure()
+        with _embedded_lock("graph (ladybug)"):
+            store.ensure()
         return store
 
     @cached_property

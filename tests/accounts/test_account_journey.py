@@ -6,23 +6,14 @@ import base64
 import logging
 
 import pytest
-from sqlalchemy import MetaData, select
 
 from kosha.domain.models import StoreScope
 from tests.accounts.conftest import PASSWORD, PAT, AccountApi
+from tests.conftest import sql_rows_with
 
 
 def _sql_rows_with(api: AccountApi, needles: list[str]) -> list[str]:
-    engine = api.container.engine
-    meta = MetaData()
-    meta.reflect(engine)
-    found = []
-    with engine.connect() as conn:
-        for table in meta.sorted_tables:
-            for row in conn.execute(select(table)):
-                if any(n in str(v) for v in row for n in needles):
-                    found.append(table.name)
-    return found
+    return sql_rows_with(api.container.engine, needles)
 
 
 def test_sign_up_save_token_select_index_search_usage_delete(

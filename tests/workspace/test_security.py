@@ -9,8 +9,8 @@ import logging
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, select
 
+from tests.conftest import sql_rows_with
 from tests.workspace.conftest import GH_SECRET, HOOK_SECRET, SECRET_TOKEN, Api
 
 
@@ -20,16 +20,7 @@ def _files_with(root: Path, needles: list[bytes]) -> list[Path]:
 
 
 def _rows_with(api: Api, needle: str) -> list[str]:
-    engine = api.container.engine
-    meta = MetaData()
-    meta.reflect(engine)
-    found = []
-    with engine.connect() as conn:
-        for table in meta.sorted_tables:
-            for row in conn.execute(select(table)):
-                if any(needle in str(v) for v in row):
-                    found.append(table.name)
-    return found
+    return sql_rows_with(api.container.engine, [needle])
 
 
 def test_the_token_is_never_stored(api: Api, caplog: pytest.LogCaptureFixture) -> None:

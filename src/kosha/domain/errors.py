@@ -181,3 +181,9 @@ class IndexCancelled(Conflict):
 
 class QueueUnavailable(StoreError):
     code = "queue_unavailable"
+
+
+class StoreLocked(StoreError):
+    """An embedded store's files are held by another process (a worker or the CLI)."""
+
+    code = "store_locked"

@@ -9,7 +9,6 @@ queues one follow-up. Workers read the ref and mode from the row, so the newest 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Sequence
 
@@ -20,13 +19,13 @@ from kosha.domain.tenancy import TenantKey
 from kosha.ingest.pipeline import IndexRequest
 from kosha.jobs.celery_app import INDEX_TASK
 from kosha.jobs.messages import encode_requests
+from kosha.jobs.reads import JobReads
 from kosha.jobs.views import FAILED, QUEUED, JobView
 
 log = logging.getLogger(__name__)
-_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-class CeleryJobService:
+class CeleryJobService(JobReads):
     """Same public face as the in-process JobService; the work happens in `kosha worker`."""
 
     def __init__(self, store, celery, cipher, queue: str) -> None:  # noqa: ANN001
@@ -79,15 +78,6 @@ class CeleryJobService:
             raise QueueUnavailable("the job queue (Redis) is unreachable: the job was not "
                                    "queued; try again shortly") from None
 
-    def get(self, job_id: str, tenant_key: TenantKey | str) -> JobView:
-        """The job `job_id` of this tenant; NotFound for any other id."""
-        if not isinstance(job_id, str) or not _JOB_ID.match(job_id):
-            raise NotFound("no such job")
-        job = self._store.get(job_id, str(tenant_key))
-        if job is None:
-            raise NotFound("no such job")
-        return job
-
     def cancel(self, job_id: str, tenant_key: TenantKey | str) -> JobView:
         """A queued job ends now; a running one stops at its worker's next file boundary."""
         self.get(job_id, tenant_key)
@@ -95,9 +85,6 @@ class CeleryJobService:
         if view is None:
             raise NotFound("no such job")
         return view
-
-    def list_for(self, tenant_keys: Sequence[TenantKey | str], limit: int = 50) -> list[JobView]:
-        return self._store.list_for([str(k) for k in tenant_keys], limit)
 
     def wait(self, job_id: str, tenant_key: TenantKey | str, timeout: float = 10.0) -> JobView:
         """The job once it has ended, or as it is when `timeout` seconds have passed."""

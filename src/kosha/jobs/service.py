@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Sequence
@@ -11,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kosha.domain.errors import Conflict, NotFound
+from kosha.jobs.reads import JobReads
 from kosha.jobs.runner import JobRun, OnResult, RunIndex
 from kosha.jobs.views import (
     ACTIVE,
@@ -36,7 +36,6 @@ __all__ = ["ACTIVE", "CANCELLED", "FAILED", "FINAL", "INTERNAL_MESSAGE", "INTERR
 
 log = logging.getLogger(__name__)
 
-_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 RepoKey = tuple[str, str]  # (tenant key, repo url)
 
 
@@ -47,22 +46,6 @@ class JobStore(Protocol):
                repos: Sequence[tuple[str, str]] | None = None) -> JobView: ...
 
     def get(self, job_id: str, tenant_key: str) -> JobView | None: ...
-
-    def cancel(self, job_id: str, tenant_key: TenantKey | str) -> JobView:
-        """Cancel a job of this tenant: a queued one ends now, a running one stops at its next
-        file boundary with the previous index still live."""
-        self.get(job_id, tenant_key)
-        with self._cond:
-            view = self._store.request_cancel(job_id, str(tenant_key))
-            if view is None:
-                raise NotFound("no such job")
-            if view.status == CANCELLED:  # it never ran: forget it
-                self._cancelled.add(job_id)
-                for key, waiting in list(self._followups.items()):
-                    if waiting == job_id:
-                        del self._followups[key]
-                        self._requests.pop(job_id, None)
-            return view
 
     def list_for(self, tenant_keys: Sequence[str], limit: int = 50) -> list[JobView]: ...
 
@@ -92,7 +75,7 @@ class JobStore(Protocol):
                error_code: str | None = None, error_message: str | None = None) -> None: ...
 
 
-class JobService:
+class JobService(JobReads):
     """Runs index jobs on `workers` threads; one repo is never indexed twice at once by
     single-repo jobs, and a batch job retries a repo another run holds (IndexBusy)."""
 
@@ -160,15 +143,6 @@ class JobService:
             self._pool.submit(self._execute, None, job.id)
             return job
 
-    def get(self, job_id: str, tenant_key: TenantKey | str) -> JobView:
-        """The job `job_id` of this tenant; NotFound for any other id."""
-        if not isinstance(job_id, str) or not _JOB_ID.match(job_id):
-            raise NotFound("no such job")
-        job = self._store.get(job_id, str(tenant_key))
-        if job is None:
-            raise NotFound("no such job")
-        return job
-
     def cancel(self, job_id: str, tenant_key: TenantKey | str) -> JobView:
         """Cancel a job of this tenant: a queued one ends now, a running one stops at its next
         file boundary with the previous index still live."""
@@ -184,10 +158,6 @@ class JobService:
                         del self._followups[key]
                         self._requests.pop(job_id, None)
             return view
-
-    def list_for(self, tenant_keys: Sequence[TenantKey | str], limit: int = 50) -> list[JobView]:
-        """The newest jobs of these tenants, newest first."""
-        return self._store.list_for([str(k) for k in tenant_keys], limit)
 
     def wait(self, job_id: str, tenant_key: TenantKey | str, timeout: float = 10.0) -> JobView:
         """The job once it has ended, or as it is when `timeout` seconds have passed."""
