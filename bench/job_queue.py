@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import psycopg  # noqa: E402
 from machine import machine_facts, update_section  # noqa: E402
 from sqlalchemy import select  # noqa: E402
-from tests.celery import conftest as rig  # noqa: E402
+from tests.workers import conftest as rig  # noqa: E402
 
 from kosha.adapters.sql.tables import JobRow  # noqa: E402
 from kosha.devforge.demo import DEMO_TOKENS, TEAM_A_SVC, build_bare_repo  # noqa: E402

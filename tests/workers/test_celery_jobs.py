@@ -12,7 +12,7 @@ import redis
 from sqlalchemy import func, select
 
 from kosha.adapters.sql.tables import IndexRunRow, JobRow
-from tests.celery.conftest import HOOK_SECRET, Cluster
+from tests.workers.conftest import HOOK_SECRET, Cluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery]
 TOKEN = "tok-a"

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from kosha.adapters.sql.tables import RepoFileRow, RepoRow
 from kosha.domain.models import StoreScope
-from tests.celery.conftest import Cluster
 from tests.conftest import git
+from tests.workers.conftest import Cluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery]
 
