@@ -188,7 +188,8 @@ def test_webhooks_verify_then_queue_one_job_per_repo(api: Api) -> None:
           "Content-Type": "application/json"}
     sig = "sha256=" + hmac.new(GH_SECRET.encode(), raw.encode(), hashlib.sha256).hexdigest()
     bad_sig = "sha256=" + hmac.new(b"nope", raw.encode(), hashlib.sha256).hexdigest()
-    for s in ("", bad_sig, sig[:-1] + "0"):
+    flipped = sig[:-1] + ("1" if sig.endswith("0") else "0")  # always differs from `sig`
+    for s in ("", bad_sig, flipped):
         r = api.client.post("/webhooks/github", content=raw,
                             headers={**gh, "X-Hub-Signature-256": s})
         assert r.status_code == 401
