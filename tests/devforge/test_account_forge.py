@@ -16,7 +16,9 @@ import pytest
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 
-from kosha.adapters.forges import ForgeUser, GitHubClient, GitLabClient, TreeEntry
+from kosha.adapters.forges import ForgeUser, TreeEntry
+from kosha.adapters.github import GitHubClient
+from kosha.adapters.gitlab import GitLabClient
 from kosha.devforge.demo import TEAM_A_SVC
 from kosha.devforge.forge import ForgeSpec, OAuthClientSpec, StandInForge, TokenSpec
 from kosha.devforge.server import BackgroundServer

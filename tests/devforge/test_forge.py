@@ -14,7 +14,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from kosha.adapters.forges import ForgeProject, GitHubClient, GitLabClient
+from kosha.adapters.forges import ForgeProject
+from kosha.adapters.github import GitHubClient
+from kosha.adapters.gitlab import GitLabClient
 from kosha.devforge.forge import ForgeSpec, StandInForge
 from kosha.domain.errors import Forbidden, ForgeError
 from tests.devforge.conftest import SECRET

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from cachetools import TTLCache
 from pydantic import SecretStr
 
-from kosha.adapters.forges import ForgeProject, GitHubClient, GitLabClient
+from kosha.adapters.forges import ForgeProject
+from kosha.adapters.github import GitHubClient
+from kosha.adapters.gitlab import GitLabClient
 from kosha.config import ForgeConfig
 from kosha.domain.errors import UnknownForge
 from kosha.domain.tenancy import RepoRef, parse_repo_url
