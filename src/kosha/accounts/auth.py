@@ -17,6 +17,7 @@ from kosha.domain.errors import (
     InvalidInput,
     RefreshTokenReused,
 )
+from kosha.domain.models import TenantRecord
 from kosha.domain.tenancy import TenantKey, parse_tenant_key
 
 
@@ -31,6 +32,18 @@ class Account:
     @property
     def id(self) -> str:
         return self.user.id
+
+    @property
+    def tenant_record(self) -> TenantRecord:
+        """The account's tenant row (created with the user, removed with it)."""
+        return TenantRecord(id=self.user.tenant_id, key=self.user.tenant_key)
+
+    @classmethod
+    def of(cls, user: UserRecord) -> Account:
+        """The account of a user row, with its tier's (or its own) limits."""
+        return cls(user=user, tenant=parse_tenant_key(user.tenant_key),
+                   quota=quota_of(user.tier, user.max_repos, user.max_chunks,
+                                  user.max_queries_per_day))
 
     def __repr__(self) -> str:
         return f"Account(id={self.user.id!r})"
@@ -114,6 +127,4 @@ class AuthService:
         user = self.store.user_by_id(claims.user_id)
         if user is None:
             raise InvalidAccessToken("the account no longer exists")
-        return Account(user=user, tenant=parse_tenant_key(user.tenant_key),
-                       quota=quota_of(user.tier, user.max_repos, user.max_chunks,
-                                      user.max_queries_per_day))
+        return Account.of(user)

@@ -16,10 +16,8 @@ from authlib.oauth2.rfc6749 import OAuth2Error
 from pydantic import SecretStr
 
 from kosha.accounts.auth import Account, AuthService
-from kosha.accounts.quotas import quota_of
 from kosha.config import ForgeConfig
 from kosha.domain.errors import EmailUnavailable, ForgeError, InvalidInput, Unauthorized
-from kosha.domain.tenancy import parse_tenant_key
 
 STATE_TTL_S = 600
 SCOPES = {"gitlab": "read_user read_api read_repository", "github": "repo read:user user:email"}
@@ -99,7 +97,5 @@ class OAuthSignIn:
                                        "password and connect the forge from there")
             user = self.auth.create_oauth_user(who.email)
             self.accounts.store.link_oauth(user.id, domain, who.id)
-        account = Account(user=user, tenant=parse_tenant_key(user.tenant_key),
-                          quota=quota_of(user.tier))
-        self.accounts.save_token(account, forge.kind, access, domain, source="oauth")
+        self.accounts.save_token(Account.of(user), forge.kind, access, domain, source="oauth")
         return self.auth.session_for(user)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import shutil
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from kosha.domain.errors import InvalidInput, JobsRunning, NotFound
+from kosha.domain.errors import IndexBusy, InvalidInput, JobsRunning, NotFound
 from kosha.domain.models import RepoRecord
 from kosha.domain.tenancy import parse_tenant_key
 from kosha.ingest.lease import RepoLease
@@ -54,15 +55,13 @@ class DataPurger:
         text = str(key)
         tenant = self.meta.find_tenant(key)
         repos = self.meta.list_repos([tenant]) if tenant else []
-        leases = [RepoLease(self.meta, r.id, r.repo_url, self.lease_ttl) for r in repos]
-        held: list[RepoLease] = []
-        try:
-            for lease in leases:  # no index run may write while the tenant goes
-                try:
-                    held.append(lease.__enter__())
-                except Exception:
-                    raise JobsRunning("an index run of this tenant is in progress: try again "
-                                      "when it ends") from None
+        with ExitStack() as held:
+            try:  # no index run may write while the tenant goes
+                for r in repos:
+                    held.enter_context(RepoLease(self.meta, r.id, r.repo_url, self.lease_ttl))
+            except IndexBusy:
+                raise JobsRunning("an index run of this tenant is in progress: try again when "
+                                  "it ends") from None
             self.vectors.delete_tenant(text)
             self.vectors.flush()
             self.graph.delete_tenant(text)
@@ -70,8 +69,5 @@ class DataPurger:
             shutil.rmtree(self._tenant_mirrors(text), ignore_errors=True)
             if tenant is not None:
                 self.meta.delete_tenant(tenant.id)
-        finally:
-            for lease in held:
-                lease.__exit__(None, None, None)
         log.info("deleted a tenant from every store (%d repos)", len(repos))
         return tenant is not None

@@ -125,7 +125,7 @@ class AccountService:
         domain = domain.strip().lower()
         token = self.stored_token(account, domain)
         projects, more = self.registry.client(domain).projects_page(token, page, per_page)
-        mine = {r.repo_url: r for r in self.meta.list_repos(self._tenants(account))}
+        mine = {r.repo_url: r for r in self.meta.list_repos([account.tenant_record])}
         repos = []
         for p in projects:
             repo = self._repo_for_path(domain, p.path)
@@ -137,10 +137,6 @@ class AccountService:
                           "indexed_commit": known.last_indexed_commit if known else None})
         return {"domain": domain, "page": page, "per_page": per_page, "has_more": more,
                 "repos": repos, "quota": self.quota_view(account)}
-
-    def _tenants(self, account: Account) -> list:
-        tenant = self.meta.find_tenant(account.tenant)
-        return [tenant] if tenant else []
 
     def select(self, account: Account, repo_urls: list[str], ref: str | None = None,
                mode: str = "incremental"):  # noqa: ANN201
@@ -158,10 +154,10 @@ class AccountService:
                 raise RepoNotReadable(f"the stored token for {repo.ref.domain} cannot read "
                                       f"{repo.url}")
             chosen[repo.url] = (repo, project, token)
-        tenant = self.meta.ensure_tenant(account.tenant)
+        tenant = account.tenant_record
         have = {r.repo_url for r in self.meta.list_repos([tenant])}
         new = [u for u in chosen if u not in have]
-        repos_used, chunks_used = self.usage.holdings(tenant.id)
+        repos_used, chunks_used = len(have), self.meta.tenant_chunks(tenant.id)
         if repos_used + len(new) > account.quota.repos:
             raise QuotaReposExceeded(
                 f"this selection needs {repos_used + len(new)} repositories; the "
@@ -193,18 +189,15 @@ class AccountService:
 
     def repos(self, account: Account) -> list[dict]:
         """The account's repositories, indexed or waiting for their first run."""
-        tenants = self._tenants(account)
-        if not tenants:
-            return []
-        chunks = self.usage.repo_chunks(tenants[0].id)
+        chunks = self.usage.repo_chunks(account.user.tenant_id)
         return [{"id": r.id, "repo_url": r.repo_url, "indexed": r.last_indexed_commit is not None,
                  "last_indexed_commit": r.last_indexed_commit, "ref": r.last_indexed_ref,
-                 "chunks": chunks.get(r.id, 0)} for r in self.meta.list_repos(tenants)]
+                 "chunks": chunks.get(r.id, 0)}
+                for r in self.meta.list_repos([account.tenant_record])]
 
     def delete_repo(self, account: Account, repo_id: int) -> None:
         """Remove one of the account's repos from every store."""
-        tenants = self._tenants(account)
-        repo = self.meta.get_repo(tenants[0], repo_id) if tenants else None
+        repo = self.meta.get_repo(account.tenant_record, repo_id)
         if repo is None:
             raise NotFound("no such repository")
         self.purger.delete_repo(repo)
@@ -212,8 +205,7 @@ class AccountService:
     # --- scopes: search, graph, jobs ---------------------------------------------------------
     def _indexed(self, account: Account, url: str) -> RepoRecord:
         repo = self.registry.resolve(url)
-        tenants = self._tenants(account)
-        record = self.meta.find_repo(tenants[0], repo.url) if tenants else None
+        record = self.meta.find_repo(account.tenant_record, repo.url)
         if record is None or not record.last_indexed_commit:
             raise RepoNotIndexed(f"{repo.url} is not indexed for this account")
         return record
@@ -237,19 +229,19 @@ class AccountService:
             raise InvalidInput(f"unknown mode {mode!r}")
         if repo_url or repo_urls:
             raise InvalidInput("mode 'my' takes no repo_url or repo_urls")
-        return self.meta.list_repos(self._tenants(account), indexed_only=True)
+        return self.meta.list_repos([account.tenant_record], indexed_only=True)
 
     def search(self, account: Account, query: str, mode: str, repo_url: str | None,
                repo_urls: list[str] | None, top_k: int, filters: SearchFilters):  # noqa: ANN201
         """Search the account's repos; counts against the daily query quota first."""
         repos = self.allowed_repos(account, mode, repo_url, repo_urls)
-        tenant = self.meta.ensure_tenant(account.tenant)
-        if not self.usage.count_query(tenant.id, account.quota.queries_per_day):
+        tenant_id = account.user.tenant_id
+        if not self.usage.count_query(tenant_id, account.quota.queries_per_day):
             raise QuotaQueriesExceeded(
                 f"the {account.user.tier} tier allows {account.quota.queries_per_day} queries "
                 "a day; the count resets at 00:00 UTC")
         result = self.search_service.search(repos, query, top_k=top_k, filters=filters)
-        self.usage.record_query(tenant.id, query, mode, len(result.hits))
+        self.usage.record_query(tenant_id, query, mode, len(result.hits))
         return result
 
     def navigate(self, account: Account, what: str, name: str, mode: str,
@@ -270,11 +262,11 @@ class AccountService:
     # --- account -----------------------------------------------------------------------------
     def quota_view(self, account: Account) -> dict:
         """Limits and what is used of them."""
-        tenants = self._tenants(account)
-        repos, chunks = self.usage.holdings(tenants[0].id) if tenants else (0, 0)
-        queries = self.usage.queries_today(tenants[0].id) if tenants else 0
+        tenant = account.tenant_record
         return {"limits": account.quota.to_dict(),
-                "used": {"repos": repos, "chunks": chunks, "queries_today": queries}}
+                "used": {"repos": len(self.meta.list_repos([tenant])),
+                         "chunks": self.meta.tenant_chunks(tenant.id),
+                         "queries_today": self.usage.queries_today(tenant.id)}}
 
     def me(self, account: Account) -> dict:
         view = self.quota_view(account)
@@ -283,11 +275,9 @@ class AccountService:
 
     def usage_view(self, account: Account, days: int = 30) -> dict:
         """Usage per day, recent queries and quota, for the dashboard."""
-        tenants = self._tenants(account)
-        tid = tenants[0].id if tenants else None
-        return {"quota": self.quota_view(account),
-                "days": self.usage.days(tid, days) if tid else [],
-                "recent_queries": self.usage.recent_queries(tid) if tid else []}
+        tid = account.user.tenant_id
+        return {"quota": self.quota_view(account), "days": self.usage.days(tid, days),
+                "recent_queries": self.usage.recent_queries(tid)}
 
     def delete_account(self, account: Account) -> None:
         """Erase the account and everything of its tenant from every store."""

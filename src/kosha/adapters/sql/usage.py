@@ -90,16 +90,6 @@ class SqlUsageStore:
                      "at": r.created_at.replace(tzinfo=UTC).isoformat()
                      if r.created_at.tzinfo is None else r.created_at.isoformat()} for r in rows]
 
-    def holdings(self, tenant_id: str) -> tuple[int, int]:
-        """(repos registered, live chunks) of a tenant: what the quota counts."""
-        with self.session() as s:
-            repos = s.scalar(select(func.count()).select_from(RepoRow).where(
-                RepoRow.tenant_id == tenant_id)) or 0
-            chunks = s.scalar(select(func.coalesce(func.sum(RepoFileRow.chunk_count), 0))
-                              .join(RepoRow, RepoRow.id == RepoFileRow.repo_id)
-                              .where(RepoRow.tenant_id == tenant_id)) or 0
-            return int(repos), int(chunks)
-
     def repo_chunks(self, tenant_id: str) -> dict[int, int]:
         """Live chunks per repo of a tenant."""
         with self.session() as s:
