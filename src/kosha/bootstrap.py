@@ -38,10 +38,12 @@ from kosha.jobs.celery_app import make_celery
 from kosha.jobs.events import EventBus, PublishingJobStore, make_event_bus
 from kosha.jobs.queue import CeleryJobService
 from kosha.jobs.service import JobService
+from kosha.search.files import FileReader
 from kosha.search.fusion import Weights
 from kosha.search.navigation import CodeNavigator
 from kosha.search.service import SearchService
 from kosha.workspace.forges import AccessChecker, ForgeRegistry
+from kosha.workspace.local import LocalService
 from kosha.workspace.service import WorkspaceService
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,10 @@ class Container:
                              github_domains=self.settings.github_domains)
 
     @cached_property
+    def files(self) -> FileReader:
+        return FileReader(self.meta, self.blobs, github_domains=self.settings.github_domains)
+
+    @cached_property
     def navigator(self) -> CodeNavigator:
         return CodeNavigator(self.meta, self.graph, github_domains=self.settings.github_domains)
 
@@ -184,6 +190,12 @@ class Container:
         return WorkspaceService(self.meta, self.forges, self.access, self.jobs,
                                 _Lazy(lambda: self.search), _Lazy(lambda: self.navigator),
                                 usage=self.usage)
+
+    @cached_property
+    def local(self) -> LocalService:
+        """This machine's repos (tenant `local`): for the CLI and the stdio MCP server only."""
+        return LocalService(self.meta, self.jobs, _Lazy(lambda: self.search),
+                            _Lazy(lambda: self.navigator))
 
     @cached_property
     def purger(self) -> DataPurger:

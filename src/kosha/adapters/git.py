@@ -25,6 +25,19 @@ HEAD_REF = "refs/kosha/head"
 _SAFE_ENV = ("PATH", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 
 
+def local_repo(path: Path) -> Path | None:
+    """The top of the git repository at `path`, or None if it is not one."""
+    if not path.exists():
+        return None
+    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+                          capture_output=True, text=True)
+    if proc.returncode == 0 and proc.stdout.strip():
+        return Path(proc.stdout.strip()).resolve()
+    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--is-bare-repository"],
+                          capture_output=True, text=True)
+    return path.resolve() if proc.stdout.strip() == "true" else None
+
+
 def check_ref(ref: str) -> str:
     """A branch, tag, `HEAD` or SHA that git cannot read as an option or a revision trick."""
     if not ref or not _REF.match(ref) or ref.startswith(("-", "/")) or ref.endswith(

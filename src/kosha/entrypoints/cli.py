@@ -188,6 +188,33 @@ def worker(concurrency: Annotated[int, typer.Option(help="jobs run at once by th
         fail(exc)
 
 
+@app.command()
+def mcp(tenant: Annotated[str | None, typer.Option(
+            envvar="KOSHA_TENANT_KEY",
+            help="workspace tenant key (<domain>//<region>/<team>); unset: this machine's "
+                 "repos, as `kosha index ./repo` indexes them")]
+        = None,
+        git_identity: Annotated[list[str] | None, typer.Option(
+            envvar="KOSHA_GIT_IDENTITY", show_envvar=False,
+            help="domain=<forge domain>,token=<token> (repeatable; prefer the environment)")]
+        = None,
+        access_token: Annotated[str | None, typer.Option(
+            envvar="KOSHA_ACCESS_TOKEN", show_envvar=False,
+            help="account mode: an access token from /auth/login (prefer the environment)")]
+        = None) -> None:
+    """Serve the MCP tools on stdin/stdout for an AI assistant (HTTP: /mcp on kosha serve)."""
+    from kosha.entrypoints.mcp import run_stdio, stdio_scope
+
+    c = container()
+    try:
+        c.check_secrets()
+        run_stdio(c, stdio_scope(c, access_token, tenant, git_identity or []))
+    except KoshaError as exc:
+        fail(exc)
+    finally:
+        c.close()
+
+
 def main() -> None:
     logging.basicConfig(level=os.environ.get("KOSHA_LOG_LEVEL", "WARNING").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

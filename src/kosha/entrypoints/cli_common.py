@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from kosha.adapters.git import local_repo
 from kosha.bootstrap import Container
 from kosha.config import Settings
 from kosha.domain.errors import KoshaError, NotFound
@@ -28,19 +28,6 @@ def container() -> Container:
 def fail(exc: KoshaError) -> None:
     err.print(f"[red]error[/red] {escape(f'[{exc.code}] {exc.message}')}", soft_wrap=True)
     raise typer.Exit(2)
-
-
-def local_repo(path: Path) -> Path | None:
-    """The top of the git repository at `path`, or None if it is not one."""
-    if not path.exists():
-        return None
-    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
-                          capture_output=True, text=True)
-    if proc.returncode == 0 and proc.stdout.strip():
-        return Path(proc.stdout.strip()).resolve()
-    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--is-bare-repository"],
-                          capture_output=True, text=True)
-    return path.resolve() if proc.stdout.strip() == "true" else None
 
 
 def repo_url(value: str) -> str:

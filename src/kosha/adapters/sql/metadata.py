@@ -178,6 +178,12 @@ class SqlMetadataStore:
             rows = s.scalars(select(RepoFileRow).where(RepoFileRow.repo_id == repo_id))
             return {r.rel_path: _live(r) for r in rows}
 
+    def live_file(self, repo_id: int, rel_path: str) -> LiveFile | None:
+        """One live file of a repo, or None."""
+        with self.session() as s:
+            row = s.get(RepoFileRow, (repo_id, rel_path))
+            return _live(row) if row is not None else None
+
     def live_versions(self, pairs: Iterable[tuple[int, str, str]]
                       ) -> dict[tuple[int, str, str], str]:
         """Which of (repo_id, rel_path, file_sha) are live right now, each with the commit

@@ -21,11 +21,16 @@ from kosha.entrypoints.api import (
 )
 from kosha.entrypoints.api.errors import install_error_handlers
 from kosha.entrypoints.api.limits import BodyLimit
+from kosha.entrypoints.mcp import build_server, transport_security
 
 log = logging.getLogger("kosha.api")
 
 
 def create_app(container: Container) -> FastAPI:
+    mcp = build_server(container)
+    mcp_http = mcp.streamable_http_app(streamable_http_path="/mcp", stateless_http=True,
+                                       transport_security=transport_security(container.settings))
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # noqa: ANN202
         container.check_secrets()  # refuse to start with missing or default keys
@@ -35,7 +40,8 @@ def create_app(container: Container) -> FastAPI:
             # running was left by a process that died, and will never finish (with Celery,
             # queued jobs wait in Redis and a lost worker's job runs again)
             SqlJobStore(container.engine).mark_interrupted_on_start()
-        yield
+        async with mcp.session_manager.run():
+            yield
         container.close()
 
     app = FastAPI(title="Kosha", version=__version__, lifespan=lifespan,
@@ -47,6 +53,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(job_routes.router)
     app.include_router(workspace_routes.router)
     app.include_router(webhooks.router)
+    app.router.routes.extend(mcp_http.routes)  # POST/GET/DELETE /mcp: the MCP server
     app.add_middleware(BodyLimit, limit=container.settings.max_request_bytes)
 
     @app.middleware("http")

@@ -42,6 +42,14 @@ class SymbolBody(ScopeBody):
     name: str = Field(min_length=1, max_length=512, description="e.g. `Cart.total`")
 
 
+class FileBody(Body):
+    repo_url: str = Field(max_length=2048)
+    path: str = Field(min_length=1, max_length=1024, description="path in the repository")
+    start_line: int | None = Field(default=None, ge=1, description="first line (1-based)")
+    end_line: int | None = Field(default=None, ge=1,
+                                 description="last line, inclusive (at most 500 per answer)")
+
+
 class Credentials(Body):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=256)

@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from kosha.entrypoints.api.deps import ScopedDep
-from kosha.entrypoints.api.schemas import IndexBody, SearchBody, SymbolBody
+from kosha.entrypoints.api.deps import FilesDep, ScopedDep
+from kosha.entrypoints.api.schemas import FileBody, IndexBody, SearchBody, SymbolBody
 
 router = APIRouter(tags=["search"])
 
@@ -57,3 +57,10 @@ def graph(what: Literal["definitions", "callers", "callees"], body: SymbolBody,
     """Where NAME is defined, who calls it, or what it calls, with the search scoping."""
     refs = scope.navigate(what, body.name, body.mode, body.repo_url, body.repo_urls)
     return {"name": body.name, what: [r.to_dict() for r in refs]}
+
+
+@router.post("/files/read", operation_id="read_file")
+def read_file(body: FileBody, scope: ScopedDep, files: FilesDep) -> dict:
+    """Lines of an indexed file at the repo's indexed commit (the repo's access checks apply)."""
+    return scope.read_file(files, body.repo_url, body.path, body.start_line,
+                           body.end_line).to_dict()
