@@ -71,6 +71,45 @@ def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
+def milvus_server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Milvus server over the network for this session: `milvus-lite server` on loopback
+    (the same gRPC API and pymilvus calls as a Milvus standalone or cluster)."""
+    import socket
+    import sys
+    import time
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    data = tmp_path_factory.mktemp("milvus-server")
+    log = (data / "server.log").open("wb")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("milvus-lite")), "server",
+                             "--data-dir", str(data / "data"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("milvus-lite server did not start: "
+                            f"{(data / 'server.log').read_text()}")
+            time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
 def local_embedder():  # noqa: ANN201
     """The real bundled model, loaded once per session."""
     from kosha.adapters.local_embedder import LocalEmbedder

@@ -24,7 +24,7 @@ from kosha.adapters.http_embedder import HttpEmbedder
 from kosha.adapters.ladybug import LadybugGraphStore
 from kosha.adapters.local_embedder import LocalEmbedder
 from kosha.adapters.localblobs import LocalBlobStore
-from kosha.adapters.milvus import MilvusVectorStore
+from kosha.adapters.milvus import MilvusTuning, MilvusVectorStore
 from kosha.adapters.sql.accounts import SqlAccountStore
 from kosha.adapters.sql.engine import make_engine, migrate
 from kosha.adapters.sql.jobs import SqlJobStore
@@ -115,8 +115,12 @@ class Container:
     @cached_property
     def vectors(self) -> MilvusVectorStore:
         token = self.settings.milvus_token
-        store = MilvusVectorStore(self.settings.milvus_target, dim=self.embedder.dim,
-                                  collection=self.settings.milvus_collection,
+        s = self.settings
+        tuning = MilvusTuning(hnsw_m=s.milvus_hnsw_m, ef_construction=s.milvus_ef_construction,
+                              search_ef=s.milvus_search_ef, consistency=s.milvus_consistency,
+                              num_partitions=s.milvus_partitions, timeout_s=s.milvus_timeout_s)
+        store = MilvusVectorStore(s.milvus_target, dim=self.embedder.dim,
+                                  collection=s.milvus_collection, tuning=tuning,
                                   token=token.get_secret_value() if token else None)
         with _embedded_lock("vector store (Milvus Lite)"):
             store.ensure()

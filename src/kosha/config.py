@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     milvus_uri: str | None = Field(default=None, description="Milvus server URI; Lite if unset")
     milvus_token: SecretStr | None = None
     milvus_collection: str = "code_chunks"
+    milvus_consistency: Literal["Strong", "Bounded", "Session", "Eventually"] = "Strong"
+    milvus_hnsw_m: int = Field(default=16, ge=4, le=64)
+    milvus_ef_construction: int = Field(default=200, ge=8, le=2048)
+    milvus_search_ef: int = Field(default=64, ge=8, le=4096)
+    milvus_partitions: int | None = Field(default=None, ge=1, le=4096,
+                                          description="partition-key buckets (server only)")
+    milvus_timeout_s: float | None = Field(default=None, gt=0)
     graph_path: Path | None = Field(default=None, description="embedded graph directory")
     blob_dir: Path | None = Field(default=None, description="local blob directory")
 

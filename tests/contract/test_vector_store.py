@@ -1,4 +1,5 @@
-"""Contract of the VectorStore port: the in-memory fake and Milvus Lite behave alike."""
+"""Contract of the VectorStore port: the in-memory fake, Milvus Lite and a Milvus server over
+the network behave alike."""
 
 from __future__ import annotations
 
@@ -16,12 +17,15 @@ DIM = 8
 A, B = "gitlab.example.com//emea/teama", "gitlab.example.com//emea/teamb"
 
 
-@pytest.fixture(params=["memory", "milvus"])
+@pytest.fixture(params=["memory", "milvus", "milvus-server"])
 def store(request: pytest.FixtureRequest, milvus_uri: str):  # noqa: ANN201
+    """The fake, Milvus Lite in process, and a Milvus server over the network."""
     if request.param == "memory":
         yield InMemoryVectorStore(DIM)
         return
-    s = MilvusVectorStore(milvus_uri, dim=DIM, collection=f"c_{uuid.uuid4().hex[:10]}")
+    uri = request.getfixturevalue("milvus_server_uri") if request.param == "milvus-server" \
+        else milvus_uri
+    s = MilvusVectorStore(uri, dim=DIM, collection=f"c_{uuid.uuid4().hex[:10]}")
     s.ensure()
     yield s
     s.client.drop_collection(s.collection)
@@ -256,3 +260,28 @@ def test_milvus_lite_reads_only_the_scopes_buckets_and_still_finds_every_row(
 
 def test_a_milvus_server_prunes_by_itself() -> None:
     assert MilvusVectorStore("http://127.0.0.1:19530", dim=DIM)._lite_partitions([A]) is None
+
+
+def test_tuned_collection_works_on_a_server(milvus_server_uri: str) -> None:
+    """A collection made with a cluster's settings (buckets, consistency, HNSW build and search
+    effort, timeout) is created, written and searched over the network. milvus-lite's server
+    accepts but does not report these settings, so only a Milvus server could show them."""
+    from kosha.adapters.milvus import MilvusTuning
+
+    tuning = MilvusTuning(hnsw_m=24, ef_construction=100, search_ef=128, consistency="Bounded",
+                          num_partitions=8, timeout_s=30)
+    s = MilvusVectorStore(milvus_server_uri, dim=DIM, collection=f"t_{uuid.uuid4().hex[:10]}",
+                          tuning=tuning)
+    s.ensure()
+    try:
+        assert not s.is_lite
+        s.upsert([rec(A, 1, "a.py", "def alpha(): pass", unit(1)),
+                  rec(B, 1, "b.py", "def alpha(): pass", unit(1))])
+        s.flush()
+        assert [h.rel_path for h in s.search_dense(StoreScope((A,), (1,)), unit(1), 5)] == \
+            ["a.py"]
+        assert [h.rel_path for h in s.search_lexical(StoreScope((B,), (1,)), "alpha", 5)] == \
+            ["b.py"]
+    finally:
+        s.client.drop_collection(s.collection)
+        s.close()

@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 
@@ -55,12 +56,26 @@ def _fit(text: str, limit: int = _TEXT_BYTES) -> str:
     return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
 
 
+@dataclass(frozen=True)
+class MilvusTuning:
+    """Server-side settings: index build and search effort, read consistency, partition-key
+    buckets (a server only; Lite keeps its own), and a per-call timeout."""
+
+    hnsw_m: int = 16
+    ef_construction: int = 200
+    search_ef: int = 64  # at least; raised to 2 x limit for larger result sets
+    consistency: str = "Strong"  # Bounded/Session trade freshness for throughput on a cluster
+    num_partitions: int | None = None  # the server's default (16) if unset
+    timeout_s: float | None = None
+
+
 class MilvusVectorStore:
     def __init__(self, uri: str, dim: int, collection: str = "code_chunks",
-                 token: str | None = None) -> None:
+                 token: str | None = None, tuning: MilvusTuning | None = None) -> None:
         self.uri = uri
         self.dim = dim
         self.collection = collection
+        self.tuning = tuning or MilvusTuning()
         self._token = token
         self._client: MilvusClient | None = None
         self._lock = threading.Lock()
@@ -79,6 +94,8 @@ class MilvusVectorStore:
                     # AllocTimestamp call of pymilvus as an error; it is harmless.
                     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
                 kwargs = {"token": self._token} if self._token else {}
+                if self.tuning.timeout_s:
+                    kwargs["timeout"] = self.tuning.timeout_s
                 self._client = MilvusClient(self.uri, **kwargs)
             return self._client
 
@@ -132,11 +149,14 @@ class MilvusVectorStore:
         s.add_function(Function(name="lex_bm25", function_type=FunctionType.BM25,
                                 input_field_names=["lex"], output_field_names=["sparse"]))
         ip = c.prepare_index_params()
+        t = self.tuning
         ip.add_index("dense", index_type="HNSW", metric_type="IP",
-                     params={"M": 16, "efConstruction": 200})
+                     params={"M": t.hnsw_m, "efConstruction": t.ef_construction})
         ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        extra = {"num_partitions": t.num_partitions} if t.num_partitions and not self.is_lite \
+            else {}
         c.create_collection(self.collection, schema=s, index_params=ip,
-                            consistency_level="Strong")
+                            consistency_level=t.consistency, **extra)
         c.load_collection(self.collection)
         self._load_buckets()
 
@@ -277,7 +297,8 @@ class MilvusVectorStore:
                                  filter=expr, limit=limit, output_fields=_OUT,
                                  partition_names=self._lite_partitions(scope.tenant_keys),
                                  search_params={"metric_type": "IP",
-                                                "params": {"ef": max(64, limit * 2)}})
+                                                "params": {"ef": max(self.tuning.search_ef,
+                                                                      limit * 2)}})
         return self._hits(res)
 
     def search_lexical(self, scope: StoreScope, query: str, limit: int,
