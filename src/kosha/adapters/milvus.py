@@ -33,6 +33,8 @@ _TEXT_BYTES = 60_000
 _OUT = ["chunk_id", "tenant_key", "project_id", "commit", "file_sha", "rel_path", "lang", "kind",
         "symbol", "qualified_name", "start_line", "end_line", "text"]
 _BATCH = 512
+LITE_GRPC_OPTIONS = {"grpc.keepalive_time_ms": 600_000,
+                     "grpc.keepalive_permit_without_calls": False}
 PENDING_FIELDS = ["chunk_id", "rel_path", "file_sha", "kind", "qualified_name", "text"]
 
 
@@ -89,11 +91,15 @@ class MilvusVectorStore:
     def client(self) -> MilvusClient:
         with self._lock:
             if self._client is None:
+                kwargs: dict = {"token": self._token} if self._token else {}
                 if self.is_lite:
                     # Milvus Lite's in-process gRPC server logs an unimplemented
                     # AllocTimestamp call of pymilvus as an error; it is harmless.
                     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
-                kwargs = {"token": self._token} if self._token else {}
+                    # pymilvus pings every 10 s even while idle; Lite's server (gRPC defaults)
+                    # allows one ping per 5 min without calls and answers GOAWAY
+                    # too_many_pings, filling the log during long embedding phases
+                    kwargs["grpc_options"] = LITE_GRPC_OPTIONS
                 if self.tuning.timeout_s:
                     kwargs["timeout"] = self.tuning.timeout_s
                 self._client = MilvusClient(self.uri, **kwargs)
