@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 from kosha.accounts.auth import AuthService
 from kosha.accounts.cipher import TokenCipher
@@ -20,11 +21,14 @@ from kosha.accounts.ratelimit import AuthRateLimiter
 from kosha.accounts.service import AccountService
 from kosha.accounts.sessions import SessionTokens
 from kosha.accounts.usage import UsageRecorder
+from kosha.adapters.cypher import CypherGraphStore
 from kosha.adapters.http_embedder import HttpEmbedder
 from kosha.adapters.ladybug import LadybugGraphStore
 from kosha.adapters.local_embedder import LocalEmbedder
 from kosha.adapters.localblobs import LocalBlobStore
 from kosha.adapters.milvus import MilvusTuning, MilvusVectorStore
+from kosha.adapters.neo4j import Neo4jGraphStore
+from kosha.adapters.s3 import S3BlobStore
 from kosha.adapters.sql.accounts import SqlAccountStore
 from kosha.adapters.sql.engine import make_engine, migrate
 from kosha.adapters.sql.jobs import SqlJobStore
@@ -86,7 +90,8 @@ def _embedded_lock(what: str) -> Iterator[None]:
             raise
         raise StoreLocked(f"the embedded {what} could not be opened: another process (a kosha "
                           "worker or CLI run on the same KOSHA_HOME) holds it; wait for it, or "
-                          "move to server engines (KOSHA_MILVUS_URI, …) to share stores") \
+                          "move to server engines (KOSHA_MILVUS_URI, KOSHA_NEO4J_URI) to share "
+                          "stores") \
             from None
 
 
@@ -127,15 +132,29 @@ class Container:
         return store
 
     @cached_property
-    def graph(self) -> LadybugGraphStore:
-        store = LadybugGraphStore(self.settings.graph_dir / "kosha.lbug")
+    def graph(self) -> CypherGraphStore:
+        s = self.settings
+        if s.neo4j_uri:
+            server = Neo4jGraphStore(s.neo4j_uri, s.neo4j_user, s.neo4j_password,
+                                     s.neo4j_database)
+            server.ensure()
+            return server
+        store = LadybugGraphStore(s.graph_dir / "kosha.lbug")
         with _embedded_lock("graph (ladybug)"):
             store.ensure()
         return store
 
     @cached_property
-    def blobs(self) -> LocalBlobStore:
-        return LocalBlobStore(self.settings.blob_root)
+    def blobs(self) -> LocalBlobStore | S3BlobStore:
+        s = self.settings
+        if not s.blob_url:
+            return LocalBlobStore(s.blob_root)
+        url = urlsplit(s.blob_url)
+        store = S3BlobStore(url.netloc, prefix=url.path, endpoint_url=s.s3_endpoint_url,
+                            region=s.s3_region, access_key=s.s3_access_key,
+                            secret_key=s.s3_secret_key)
+        store.ensure()
+        return store
 
     @cached_property
     def indexer(self) -> IndexService:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,7 +54,21 @@ class Settings(BaseSettings):
                                           description="partition-key buckets (server only)")
     milvus_timeout_s: float | None = Field(default=None, gt=0)
     graph_path: Path | None = Field(default=None, description="embedded graph directory")
+    neo4j_uri: str | None = Field(default=None, description="Neo4j server (bolt://, neo4j://, "
+                                  "+s); the embedded ladybug graph if unset")
+    neo4j_user: str | None = None
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str | None = Field(default=None,
+                                       description="the server's home database if unset")
     blob_dir: Path | None = Field(default=None, description="local blob directory")
+    blob_url: str | None = Field(default=None, description="s3://bucket[/prefix] on S3 or "
+                                 "MinIO; the local blob directory if unset")
+    s3_endpoint_url: str | None = Field(default=None, description="e.g. http://minio:9000; "
+                                        "AWS if unset")
+    s3_region: str | None = None
+    s3_access_key: str | None = Field(default=None, description="with KOSHA_S3_SECRET_KEY; "
+                                      "boto3's default credential chain if both unset")
+    s3_secret_key: SecretStr | None = None
 
     embedder: Literal["local", "openai"] = "local"
     embed_model: str = Field(default="all-MiniLM-L6-v2",
@@ -127,6 +142,13 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_domains(cls, v: dict[str, ForgeConfig]) -> dict[str, ForgeConfig]:
         return {k.strip().lower(): c for k, c in v.items()}
+
+    @field_validator("blob_url")
+    @classmethod
+    def _s3_url(cls, v: str | None) -> str | None:
+        if v and (urlsplit(v).scheme != "s3" or not urlsplit(v).netloc):
+            raise ValueError("must be s3://bucket[/prefix]")
+        return v or None
 
     @property
     def github_domains(self) -> frozenset[str]:

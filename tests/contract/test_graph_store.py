@@ -1,28 +1,86 @@
-"""Contract of the GraphStore port: the in-memory fake and ladybug behave alike."""
+"""Contract of the GraphStore port: the in-memory fake, ladybug and Neo4j behave alike.
+
+Neo4j runs when NEO4J_URI names a server (NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE
+optional). Each test writes under tenants of its own and deletes only those afterwards, so a
+database that holds other data is never wiped. "ladybug-neo4j-cypher" runs, on the embedded
+engine and in every run, the data queries only the Neo4j adapter sends.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
+from kosha.adapters import neo4j as neo4j_adapter
+from kosha.adapters.cypher import CypherGraphStore
 from kosha.adapters.ladybug import LadybugGraphStore
+from kosha.adapters.neo4j import Neo4jGraphStore
+from kosha.domain.errors import StoreError
 from kosha.domain.models import Edge, GraphFile, Kind, StoreScope, Symbol
 from tests.fakes import InMemoryGraphStore
 
-A, B = "github.com//acme", "github.com//globex"
 SHA = "a" * 40
+NEO4J_URI = os.environ.get("NEO4J_URI")
+needs_neo4j = pytest.mark.skipif(
+    not NEO4J_URI, reason="NEO4J_URI is not set: no Neo4j server to run the contract against")
+# What Neo4jGraphStore defines itself without being a data query: engine plumbing.
+_NEO4J_PLUMBING = {"__init__", "__repr__", "__module__", "__doc__", "_connection", "_run",
+                   "ensure", "close"}
 
 
-@pytest.fixture(params=["memory", "ladybug"])
-def graph(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+class LadybugWithNeo4jQueries(LadybugGraphStore):
+    """ladybug sending the data queries of Neo4jGraphStore where ladybug has its own: the
+    shared UNWIND MATCH MERGE edge write (ladybug loads edges with COPY) and the deletes in
+    bounded slices."""
+
+    _write_edge_group = CypherGraphStore._write_edge_group
+    _delete_where = Neo4jGraphStore._delete_where
+    delete_file_versions = Neo4jGraphStore.delete_file_versions
+    delete_project = Neo4jGraphStore.delete_project
+    delete_tenant = Neo4jGraphStore.delete_tenant
+
+
+def neo4j_store() -> Neo4jGraphStore:
+    assert NEO4J_URI
+    password = os.environ.get("NEO4J_PASSWORD")
+    return Neo4jGraphStore(NEO4J_URI, os.environ.get("NEO4J_USER"),
+                           SecretStr(password) if password is not None else None,
+                           os.environ.get("NEO4J_DATABASE"))
+
+
+@pytest.fixture
+def ab() -> tuple[str, str]:
+    """Two tenants of this test alone."""
+    run = uuid.uuid4().hex[:12]
+    return f"github.com//acme-{run}", f"github.com//globex-{run}"
+
+
+@pytest.fixture(params=["memory", "ladybug", "ladybug-neo4j-cypher",
+                        pytest.param("neo4j", marks=needs_neo4j)])
+def graph(request: pytest.FixtureRequest, tmp_path: Path, ab: tuple[str, str],
+          monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     if request.param == "memory":
         yield InMemoryGraphStore()
         return
-    g = LadybugGraphStore(tmp_path / "graph" / "g.lbug", buffer_pool_mb=64)
+    # Slices of two nodes, so the tests delete in several slices.
+    monkeypatch.setattr(neo4j_adapter, "_DELETE_BATCH", 2)
+    if request.param == "neo4j":
+        g = neo4j_store()
+    else:
+        cls = LadybugGraphStore if request.param == "ladybug" else LadybugWithNeo4jQueries
+        g = cls(tmp_path / "graph" / "g.lbug", buffer_pool_mb=64)
     g.ensure()
     g.ensure()  # idempotent
     yield g
+    if request.param == "neo4j":
+        for tenant in ab:
+            g.delete_tenant(tenant)
+            assert sum(g.count(StoreScope((tenant,), (1, 2))).values()) == 0
     g.close()
 
 
@@ -46,7 +104,8 @@ def write_file(graph, tenant: str, path: str, defs: list[Symbol],  # noqa: ANN00
     return f
 
 
-def test_symbols_and_edges_round_trip(graph) -> None:  # noqa: ANN001
+def test_symbols_and_edges_round_trip(graph, ab) -> None:  # noqa: ANN001
+    A, B = ab
     foo = sym(A, "foo", calls=("bar",))
     bar = sym(A, "bar", start=5)
     cls = sym(A, "Repo", Kind.CLASS, start=10)
@@ -63,7 +122,8 @@ def test_symbols_and_edges_round_trip(graph) -> None:  # noqa: ANN001
                                   "CONTAINS": 3, "CALLS": 1, "IMPORTS": 0}
 
 
-def test_writes_are_idempotent(graph) -> None:  # noqa: ANN001
+def test_writes_are_idempotent(graph, ab) -> None:  # noqa: ANN001
+    A, B = ab
     defs = [sym(A, "foo")]
     write_file(graph, A, "a.py", defs)
     write_file(graph, A, "a.py", defs)
@@ -71,7 +131,8 @@ def test_writes_are_idempotent(graph) -> None:  # noqa: ANN001
     assert graph.count(StoreScope((A,), (1,)))["CONTAINS"] == 1
 
 
-def test_tenants_and_repos_are_isolated(graph) -> None:  # noqa: ANN001
+def test_tenants_and_repos_are_isolated(graph, ab) -> None:  # noqa: ANN001
+    A, B = ab
     write_file(graph, A, "a.py", [sym(A, "shared", calls=("helper",))])
     write_file(graph, B, "a.py", [sym(B, "shared", calls=("helper",))])
     write_file(graph, A, "a.py", [sym(A, "shared", calls=("helper",)).__class__(
@@ -86,7 +147,8 @@ def test_tenants_and_repos_are_isolated(graph) -> None:  # noqa: ANN001
     assert {s.project_id for s in graph.symbols_by_name(both, ["shared"])} == {1, 2}
 
 
-def test_edges_never_join_two_tenants(graph) -> None:  # noqa: ANN001
+def test_edges_never_join_two_tenants(graph, ab) -> None:  # noqa: ANN001
+    A, B = ab
     a = sym(A, "caller")
     b = sym(B, "callee")
     write_file(graph, A, "a.py", [a])
@@ -97,7 +159,8 @@ def test_edges_never_join_two_tenants(graph) -> None:  # noqa: ANN001
     assert graph.count(StoreScope((B,), (1,)))["CALLS"] == 0
 
 
-def test_a_node_id_of_another_tenant_is_never_taken_over(graph) -> None:  # noqa: ANN001
+def test_a_node_id_of_another_tenant_is_never_taken_over(graph, ab) -> None:  # noqa: ANN001
+    A, B = ab
     s = sym(A, "foo")
     write_file(graph, A, "a.py", [s])
     with pytest.raises(Exception):  # noqa: B017 - engines raise their own error types
@@ -106,7 +169,8 @@ def test_a_node_id_of_another_tenant_is_never_taken_over(graph) -> None:  # noqa
     assert graph.symbols_by_name(StoreScope((B,), (1,)), ["foo"]) == []
 
 
-def test_imports_and_files(graph) -> None:  # noqa: ANN001
+def test_imports_and_files(graph, ab) -> None:  # noqa: ANN001
+    A, B = ab
     util = write_file(graph, A, "pkg/util.py", [sym(A, "helper", path="pkg/util.py")])
     main = write_file(graph, A, "main.py", [sym(A, "main", path="main.py")],
                       imports=("pkg/util.py",))
@@ -119,7 +183,8 @@ def test_imports_and_files(graph) -> None:  # noqa: ANN001
     assert graph.importers_of_paths(StoreScope((B,), (1,)), ["pkg/util.py"]) == []
 
 
-def test_delete_file_versions_removes_nodes_and_their_edges(graph) -> None:  # noqa: ANN001
+def test_delete_file_versions_removes_nodes_and_their_edges(graph, ab) -> None:  # noqa: ANN001
+    A, B = ab
     old = sym(A, "gone", path="x.py")
     keep = sym(A, "kept", path="y.py", calls=("gone",))
     write_file(graph, A, "x.py", [old])
@@ -135,7 +200,8 @@ def test_delete_file_versions_removes_nodes_and_their_edges(graph) -> None:  # n
     assert len(graph.symbols_by_name(StoreScope((B,), (1,)), ["gone"])) == 1
 
 
-def test_delete_project_and_tenant(graph) -> None:  # noqa: ANN001
+def test_delete_project_and_tenant(graph, ab) -> None:  # noqa: ANN001
+    A, B = ab
     write_file(graph, A, "a.py", [sym(A, "one")], pid=1)
     write_file(graph, A, "b.py", [sym(A, "two", path="b.py")], pid=2)
     write_file(graph, B, "a.py", [sym(B, "one")], pid=1)
@@ -146,7 +212,8 @@ def test_delete_project_and_tenant(graph) -> None:  # noqa: ANN001
     assert graph.count(StoreScope((B,), (1,)))["Function"] == 1
 
 
-def test_ladybug_data_survives_a_reopen(tmp_path: Path) -> None:
+def test_ladybug_data_survives_a_reopen(tmp_path: Path, ab: tuple[str, str]) -> None:
+    A = ab[0]
     path = tmp_path / "g.lbug"
     g = LadybugGraphStore(path, buffer_pool_mb=64)
     g.ensure()
@@ -159,7 +226,8 @@ def test_ladybug_data_survives_a_reopen(tmp_path: Path) -> None:
     again.close()
 
 
-def test_call_navigation_features_and_ranks_stay_in_scope(graph) -> None:  # noqa: ANN001
+def test_call_navigation_features_and_ranks_stay_in_scope(graph, ab) -> None:  # noqa: ANN001
+    A, B = ab
     a, b = sym(A, "a", path="x.py", calls=("c",)), sym(A, "b", path="x.py", calls=("c",), start=5)
     c = sym(A, "c", path="x.py", start=9)
     fa = write_file(graph, A, "x.py", [a, b, c])
@@ -188,3 +256,48 @@ def test_call_navigation_features_and_ranks_stay_in_scope(graph) -> None:  # noq
     assert {(s.name, s.rank, s.callers) for s in b_defs} == {("a", 0.0, 0), ("c", 0.0, 1)}
     assert graph.definitions_in(scope, ["no-such-file"]) == []
     assert graph.definitions_in(scope, [fb.node_id]) == []  # B's file, asked in A's scope
+
+
+def test_every_neo4j_data_query_also_runs_on_ladybug() -> None:
+    own = set(vars(Neo4jGraphStore)) - _NEO4J_PLUMBING
+    borrowed = {name for name in own
+                if vars(LadybugWithNeo4jQueries).get(name) is vars(Neo4jGraphStore)[name]}
+    assert own == borrowed, f"add {sorted(own - borrowed)} to LadybugWithNeo4jQueries"
+
+
+def test_neo4j_store_keeps_credentials_out() -> None:
+    store = Neo4jGraphStore("bolt://127.0.0.1:7687", "kosha", SecretStr("s3cret-pw"), "graph")
+    assert "s3cret" not in repr(store) and "s3cret" not in str(vars(store))
+    with pytest.raises(ValueError) as err:
+        Neo4jGraphStore("neo4j://kosha:s3cret-pw@db.internal:7687")
+    assert "s3cret" not in str(err.value)
+    store.close()  # never connected: nothing to do
+
+
+def test_an_unreachable_neo4j_is_a_store_error() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    store = Neo4jGraphStore(f"bolt://127.0.0.1:{port}", "kosha", SecretStr("s3cret-pw"),
+                            retry_s=0.5)
+    with pytest.raises(StoreError, match="unreachable") as err:
+        store.ensure()
+    assert "s3cret" not in str(err.value)
+    store.close()
+
+
+@needs_neo4j
+def test_neo4j_schema_is_in_place() -> None:
+    g = neo4j_store()
+    try:
+        g.ensure()
+        constraints = {r[0] for r in g._run("SHOW CONSTRAINTS YIELD name RETURN name", {})}
+        assert {f"kosha_{label.lower()}_id" for label in neo4j_adapter.LABELS} <= constraints
+        states = dict(g._run("SHOW INDEXES YIELD name, state RETURN name, state", {}))
+        ours = {n: s for n, s in states.items() if n.startswith("kosha_")}
+        assert len(ours) == len(neo4j_adapter.schema_statements())  # constraints own an index
+        assert set(ours.values()) == {"ONLINE"}
+    finally:
+        g.close()
