@@ -21,6 +21,7 @@ from kosha.entrypoints.api import (
 )
 from kosha.entrypoints.api.errors import install_error_handlers
 from kosha.entrypoints.api.limits import BodyLimit
+from kosha.entrypoints.api.web import mount_web
 from kosha.entrypoints.mcp import build_server, transport_security
 
 log = logging.getLogger("kosha.api")
@@ -74,4 +75,5 @@ def create_app(container: Container) -> FastAPI:
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__}
 
+    mount_web(app)  # last: the UI under /app/, and / when no route claims it
     return app
