@@ -110,6 +110,18 @@ def milvus_server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 
 @pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """An S3 API for this session: moto's server over HTTP on loopback."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def local_embedder():  # noqa: ANN201
     """The real bundled model, loaded once per session."""
     from kosha.adapters.local_embedder import LocalEmbedder

@@ -7,14 +7,12 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 
 from kosha.adapters.localblobs import LocalBlobStore
@@ -24,15 +22,6 @@ from tests.fakes import InMemoryBlobStore
 
 A, B = "gitlab.example.com//emea/teama", "gitlab.example.com//emea/teamb"
 ACCESS, SECRET = "AKIAKOSHATESTKEY", "kosha-s3-test-secret-7d1f0c"
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def make_s3(endpoint: str, bucket: str | None = None, **kw) -> S3BlobStore:  # noqa: ANN003

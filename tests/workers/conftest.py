@@ -183,8 +183,10 @@ def cluster(tmp_path: Path, pg_url: str, celery_forge_root):  # noqa: ANN001, AN
 
 
 @contextmanager
-def open_cluster(tmp_path: Path, pg_url: str, forge_root):  # noqa: ANN001, ANN201
-    """Redis, forge, embeddings server and the API on `pg_url`; workers started on demand."""
+def open_cluster(tmp_path: Path, pg_url: str, forge_root,  # noqa: ANN001, ANN201
+                 extra: dict | None = None):
+    """Redis, forge, embeddings server and the API on `pg_url`; workers started on demand.
+    `extra` settings (strings, as the environment holds them) go to the API and workers."""
     root, spec = forge_root
     server = RedisServer(tmp_path)
     server.start()
@@ -201,7 +203,7 @@ def open_cluster(tmp_path: Path, pg_url: str, forge_root):  # noqa: ANN001, ANN2
             "embedder": "openai", "embed_url": f"{embed_http.url}/v1", "embed_model": "hash-64",
             "embed_dim": "64", "celery_visibility_timeout": "3600", "celery_restore_interval": "1",
             "index_lease_seconds": "3", "redis_prefix": f"kt{uuid.uuid4().hex[:6]}:",
-            "webhook_gitlab_secret": HOOK_SECRET,
+            "webhook_gitlab_secret": HOOK_SECRET, **(extra or {}),
         }
         env = {k: v for k, v in os.environ.items() if not k.startswith("KOSHA_")}
         env.update({f"KOSHA_{k.upper()}": v for k, v in values.items()})
