@@ -28,6 +28,7 @@ from kosha.adapters.local_embedder import LocalEmbedder
 from kosha.adapters.localblobs import LocalBlobStore
 from kosha.adapters.milvus import MilvusTuning, MilvusVectorStore
 from kosha.adapters.neo4j import Neo4jGraphStore
+from kosha.adapters.onnx_embedder import default_path as onnx_default_path
 from kosha.adapters.s3 import S3BlobStore
 from kosha.adapters.sql.accounts import SqlAccountStore
 from kosha.adapters.sql.engine import make_engine, migrate
@@ -61,7 +62,9 @@ def make_embedder(settings: Settings) -> Embedder:
         return HttpEmbedder(settings.embed_url, settings.embed_model, api_key=key,
                             dim=settings.embed_dim, batch_size=settings.embed_batch_size)
     return LocalEmbedder(max_tokens=settings.embed_max_tokens,
-                         batch_size=settings.embed_batch_size, bf16=settings.embed_bf16)
+                         batch_size=settings.embed_batch_size, bf16=settings.embed_bf16,
+                         onnx_path=onnx_default_path(settings.model_cache),
+                         onnx_batch=settings.embed_onnx_batch)
 
 
 class _Lazy:

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     embed_dim: int | None = Field(default=None, description="vector size of the HTTP model")
     embed_batch_size: int = 32
     embed_max_tokens: int = 256
+    model_cache: Path = Field(default=Path("~/.cache/kosha/models"),
+                              description="the ONNX copy of the bundled model (scripts/bootstrap "
+                                          "derives it once per machine)")
+    embed_onnx_batch: int = Field(default=64, ge=0, description="batches up to this size "
+                                  "run on ONNX Runtime (fast cold start); 0: always torch")
     embed_bf16: bool = Field(default=True, description="bf16 weights on CPU: ~1.8x faster, "
                                                        "cosine >= 0.997 to fp32")
 

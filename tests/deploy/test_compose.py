@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.deploy._common import ANNOUNCED, COMPOSE, DEPLOY, settings_env_names
+from tests.deploy._common import COMPOSE, DEPLOY, settings_env_names
 
 SCHEMA = Path(__file__).with_name("compose-spec.json")
 KOSHA_SERVICES = ("migrate", "api", "worker")
@@ -95,7 +95,7 @@ def test_kosha_variables_are_real_settings(compose: dict) -> None:
     names = {k for k in compose["services"]["api"]["environment"] if k.startswith("KOSHA_")}
     names |= {k for k in env_example() if k.startswith("KOSHA_")}
     commented = re.findall(r"^# (KOSHA_[A-Z0-9_]+)=", (DEPLOY / ".env.example").read_text(), re.M)
-    unknown = sorted((names | set(commented)) - settings_env_names() - ANNOUNCED)
+    unknown = sorted((names | set(commented)) - settings_env_names())
     assert not unknown, f"not Kosha settings: {unknown}"
 
 

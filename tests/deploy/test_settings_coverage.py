@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.deploy._common import ANNOUNCED, NOT_FOR_DEPLOY, load_values, settings_env_names
+from tests.deploy._common import NOT_FOR_DEPLOY, load_values, settings_env_names
 
 
 def test_every_setting_is_a_chart_value_or_listed_as_not_for_deploy() -> None:
@@ -17,7 +17,7 @@ def test_every_setting_is_a_chart_value_or_listed_as_not_for_deploy() -> None:
 
 def test_chart_values_name_real_settings() -> None:
     values = load_values()
-    known = settings_env_names() | ANNOUNCED
+    known = settings_env_names()
     unknown = sorted((set(values["config"]) | set(values["secretEnv"])) - known)
     assert not unknown, f"values.yaml names settings Kosha does not have: {unknown}"
 
@@ -36,7 +36,7 @@ def test_secret_settings_are_secrets() -> None:
     secret_fields = {f"KOSHA_{name.upper()}" for name, field in Settings.model_fields.items()
                      if "SecretStr" in str(field.annotation)}
     must_be_secret = (secret_fields | {"KOSHA_DATABASE_URL", "KOSHA_REDIS_URL", "KOSHA_FORGES",
-                                       "KOSHA_SECRET_KEY", "KOSHA_ENCRYPTION_KEY"}) - ANNOUNCED
+                                       "KOSHA_SECRET_KEY", "KOSHA_ENCRYPTION_KEY"})
     must_be_secret |= {"KOSHA_S3_ACCESS_KEY", "KOSHA_S3_SECRET_KEY", "KOSHA_NEO4J_PASSWORD"}
     assert must_be_secret <= set(values["secretEnv"]), sorted(
         must_be_secret - set(values["secretEnv"]))
