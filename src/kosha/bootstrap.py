@@ -37,7 +37,7 @@ from kosha.adapters.sql.metadata import SqlMetadataStore
 from kosha.adapters.sql.usage import SqlUsageStore
 from kosha.config import Settings
 from kosha.domain.errors import InvalidInput, StoreLocked
-from kosha.domain.ports import Embedder
+from kosha.domain.ports import Embedder, VectorStore
 from kosha.ingest.pipeline import IndexService
 from kosha.jobs.celery_app import make_celery
 from kosha.jobs.events import EventBus, PublishingJobStore, make_event_bus
@@ -121,9 +121,22 @@ class Container:
         return make_embedder(self.settings)
 
     @cached_property
-    def vectors(self) -> MilvusVectorStore:
-        token = self.settings.milvus_token
+    def vectors(self) -> VectorStore:
         s = self.settings
+        if s.vector_engine == "sqlite" and not s.milvus_uri:
+            from kosha.adapters.sqlite_vectors import SqliteVectorStore
+
+            store = SqliteVectorStore(s.vectors_dir, dim=self.embedder.dim)
+            store.ensure()  # readers and a writer in other processes share it: no lock
+            return store
+        if s.vector_engine == "lancedb" and not s.milvus_uri:
+            from kosha.adapters.lancedb import LanceVectorStore
+
+            lance = LanceVectorStore(s.vectors_dir, dim=self.embedder.dim,
+                                     table=s.milvus_collection)
+            lance.ensure()  # versioned files: readers in other processes see each commit
+            return lance
+        token = s.milvus_token
         tuning = MilvusTuning(hnsw_m=s.milvus_hnsw_m, ef_construction=s.milvus_ef_construction,
                               search_ef=s.milvus_search_ef, consistency=s.milvus_consistency,
                               num_partitions=s.milvus_partitions, timeout_s=s.milvus_timeout_s)

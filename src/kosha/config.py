@@ -43,6 +43,11 @@ class Settings(BaseSettings):
 
     home: Path = Field(default=Path("~/.kosha"), description="where the embedded default lives")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite if unset")
+    vector_engine: Literal["milvus", "lancedb", "sqlite"] = Field(
+        default="milvus", description="embedded vector + lexical store when KOSHA_MILVUS_URI is "
+                                      "unset: Milvus Lite, LanceDB or SQLite FTS5 + usearch")
+    vectors_path: Path | None = Field(default=None, description="directory of the lancedb or "
+                                      "sqlite engine; $KOSHA_HOME/vectors if unset")
     milvus_uri: str | None = Field(default=None, description="Milvus server URI; Lite if unset")
     milvus_token: SecretStr | None = None
     milvus_collection: str = "code_chunks"
@@ -154,6 +159,10 @@ class Settings(BaseSettings):
         if v and (urlsplit(v).scheme != "s3" or not urlsplit(v).netloc):
             raise ValueError("must be s3://bucket[/prefix]")
         return v or None
+
+    @property
+    def vectors_dir(self) -> Path:
+        return (self.vectors_path or self.home_dir / "vectors").expanduser()
 
     @property
     def github_domains(self) -> frozenset[str]:

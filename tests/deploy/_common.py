@@ -15,6 +15,8 @@ COMPOSE = DEPLOY / "docker-compose.yml"
 NOT_FOR_DEPLOY = {
     "KOSHA_GRAPH_PATH": "the embedded graph (ladybug) directory; deployments use KOSHA_NEO4J_URI",
     "KOSHA_BLOB_DIR": "the local blob directory; deployments use KOSHA_BLOB_URL (S3/MinIO)",
+    "KOSHA_VECTOR_ENGINE": "picks an embedded vector engine; deployments use KOSHA_MILVUS_URI",
+    "KOSHA_VECTORS_PATH": "directory of an embedded vector engine; deployments use Milvus",
     "KOSHA_MODEL_CACHE": "where the ONNX copy of the bundled model lives; the image derives it "
                          "at build time and sets this itself",
 }
