@@ -6,6 +6,7 @@ import os
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,32 @@ def meta(sql_url: str):  # noqa: ANN201
 def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
     """One Milvus Lite database per session; tests use collections of their own."""
     return str(tmp_path_factory.mktemp("milvus") / "milvus.db")
+
+
+@contextmanager
+def serve_in_thread(app) -> Iterator[str]:  # noqa: ANN001
+    """An ASGI app under uvicorn on a free 127.0.0.1 port, in a thread: its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        sock.close()
 
 
 @pytest.fixture(scope="session")

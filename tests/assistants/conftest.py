@@ -4,9 +4,6 @@ stand-in forge, and the SDK's own client over streamable HTTP or stdio."""
 from __future__ import annotations
 
 import logging
-import socket
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -24,6 +21,7 @@ from kosha.config import ForgeConfig, Settings
 from kosha.devforge.forge import StandInForge
 from kosha.devforge.server import BackgroundServer
 from kosha.entrypoints.api.app import create_app
+from tests.conftest import serve_in_thread
 from tests.fakes import HashEmbedder
 from tests.workspace.conftest import ENCRYPTION_KEY, SECRET_KEY, forge_root  # noqa: F401
 
@@ -66,21 +64,6 @@ class McpHttp:
             yield client
 
 
-def _serve(app) -> tuple[object, threading.Thread, socket.socket]:  # noqa: ANN001
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    return server, thread, sock
-
-
 @pytest.fixture
 def mcp_http(tmp_path: Path, sql_url: str, forge_root,  # noqa: ANN001, F811
              caplog: pytest.LogCaptureFixture) -> Iterator[McpHttp]:
@@ -96,10 +79,5 @@ def mcp_http(tmp_path: Path, sql_url: str, forge_root,  # noqa: ANN001, F811
             secret_key=SECRET_KEY, encryption_key=ENCRYPTION_KEY)
         container = Container(settings)
         container.__dict__["embedder"] = HashEmbedder()
-        server, thread, sock = _serve(create_app(container))
-        try:
-            yield McpHttp(f"http://127.0.0.1:{sock.getsockname()[1]}", container, domain)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=20)
-            sock.close()
+        with serve_in_thread(create_app(container)) as url:
+            yield McpHttp(url, container, domain)

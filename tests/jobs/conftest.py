@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 import uuid
@@ -30,6 +29,7 @@ from kosha.ingest.pipeline import IndexRequest
 from kosha.ingest.progress import IndexProgress
 from kosha.jobs.events import MemoryEventBus, PublishingJobStore, RedisEventBus
 from kosha.jobs.service import JobService
+from tests.conftest import serve_in_thread
 
 REDIS_URL = os.environ.get("KOSHA_TEST_REDIS", "redis://127.0.0.1:6379/0")
 DOMAIN = "gitlab.example.com"
@@ -203,26 +203,14 @@ class LiveServer:
 @pytest.fixture
 def live_server(tmp_path: Path, sql_url: str) -> Iterator[LiveServer]:
     """The API under uvicorn on a free 127.0.0.1 port, in a thread."""
-    import uvicorn
-
     run, bus = HeldRun(), MemoryEventBus()
     container = make_container(tmp_path, sql_url, bus, run)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
     app = create_app(container)
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", container, run, app)
+        with serve_in_thread(app) as url:
+            try:
+                yield LiveServer(url, container, run, app)
+            finally:
+                run.release.set()  # before the server stops: a held run would keep it busy
     finally:
-        run.release.set()
-        server.should_exit = True
-        thread.join(timeout=20)
-        sock.close()
         bus.close()
