@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from kosha.accounts.auth import AuthService
@@ -27,9 +27,7 @@ from kosha.adapters.ladybug import LadybugGraphStore
 from kosha.adapters.local_embedder import LocalEmbedder
 from kosha.adapters.localblobs import LocalBlobStore
 from kosha.adapters.milvus import MilvusTuning, MilvusVectorStore
-from kosha.adapters.neo4j import Neo4jGraphStore
 from kosha.adapters.onnx_embedder import default_path as onnx_default_path
-from kosha.adapters.s3 import S3BlobStore
 from kosha.adapters.sql.accounts import SqlAccountStore
 from kosha.adapters.sql.engine import make_engine, migrate
 from kosha.adapters.sql.jobs import SqlJobStore
@@ -50,6 +48,9 @@ from kosha.search.service import SearchService
 from kosha.workspace.forges import AccessChecker, ForgeRegistry
 from kosha.workspace.local import LocalService
 from kosha.workspace.service import WorkspaceService
+
+if TYPE_CHECKING:  # server adapters are imported when settings pick them (cold starts)
+    from kosha.adapters.s3 import S3BlobStore
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,8 @@ class Container:
     def graph(self) -> CypherGraphStore:
         s = self.settings
         if s.neo4j_uri:
+            from kosha.adapters.neo4j import Neo4jGraphStore
+
             server = Neo4jGraphStore(s.neo4j_uri, s.neo4j_user, s.neo4j_password,
                                      s.neo4j_database)
             server.ensure()
@@ -165,6 +168,8 @@ class Container:
         s = self.settings
         if not s.blob_url:
             return LocalBlobStore(s.blob_root)
+        from kosha.adapters.s3 import S3BlobStore
+
         url = urlsplit(s.blob_url)
         store = S3BlobStore(url.netloc, prefix=url.path, endpoint_url=s.s3_endpoint_url,
                             region=s.s3_region, access_key=s.s3_access_key,
