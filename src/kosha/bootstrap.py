@@ -140,7 +140,8 @@ class Container:
         token = s.milvus_token
         tuning = MilvusTuning(hnsw_m=s.milvus_hnsw_m, ef_construction=s.milvus_ef_construction,
                               search_ef=s.milvus_search_ef, consistency=s.milvus_consistency,
-                              num_partitions=s.milvus_partitions, timeout_s=s.milvus_timeout_s)
+                              num_partitions=s.milvus_partitions, timeout_s=s.milvus_timeout_s,
+                              keepalive_s=s.milvus_keepalive_s)
         store = MilvusVectorStore(s.milvus_target, dim=self.embedder.dim,
                                   collection=s.milvus_collection, tuning=tuning,
                                   token=token.get_secret_value() if token else None)

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     milvus_partitions: int | None = Field(default=None, ge=1, le=4096,
                                           description="partition-key buckets (server only)")
     milvus_timeout_s: float | None = Field(default=None, gt=0)
+    milvus_keepalive_s: float | None = Field(
+        default=None, gt=0, description="gRPC keepalive of a Milvus server connection (pymilvus "
+                                        "pings every 10 s; a milvus-lite server needs >= 300)")
     graph_path: Path | None = Field(default=None, description="embedded graph directory")
     neo4j_uri: str | None = Field(default=None, description="Neo4j server (bolt://, neo4j://, "
                                   "+s); the embedded ladybug graph if unset")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kosha.adapters.lancedb import LanceVectorStore
-from kosha.adapters.milvus import MilvusVectorStore, _q
+from kosha.adapters.milvus import MilvusTuning, MilvusVectorStore, _q
 from kosha.adapters.sqlite_vectors import SqliteVectorStore
 from kosha.domain.errors import InvalidInput, StoreError
 from kosha.domain.models import Chunk, ChunkRecord, Kind, SearchFilters, StoreScope
@@ -42,7 +42,9 @@ def store(request: pytest.FixtureRequest, milvus_uri: str, tmp_path: Path):  # n
         return
     uri = request.getfixturevalue("milvus_server_uri") if request.param == "milvus-server" \
         else milvus_uri
-    s = MilvusVectorStore(uri, dim=DIM, collection=f"c_{uuid.uuid4().hex[:10]}")
+    # a milvus-lite server allows one idle ping per 5 min (pymilvus pings every 10 s)
+    s = MilvusVectorStore(uri, dim=DIM, collection=f"c_{uuid.uuid4().hex[:10]}",
+                          tuning=MilvusTuning(keepalive_s=600))
     s.ensure()
     yield s
     s.client.drop_collection(s.collection)
@@ -283,10 +285,9 @@ def test_tuned_collection_works_on_a_server(milvus_server_uri: str) -> None:
     """A collection made with a cluster's settings (buckets, consistency, HNSW build and search
     effort, timeout) is created, written and searched over the network. milvus-lite's server
     accepts but does not report these settings, so only a Milvus server could show them."""
-    from kosha.adapters.milvus import MilvusTuning
 
     tuning = MilvusTuning(hnsw_m=24, ef_construction=100, search_ef=128, consistency="Bounded",
-                          num_partitions=8, timeout_s=30)
+                          num_partitions=8, timeout_s=30, keepalive_s=600)
     s = MilvusVectorStore(milvus_server_uri, dim=DIM, collection=f"t_{uuid.uuid4().hex[:10]}",
                           tuning=tuning)
     s.ensure()

@@ -33,7 +33,9 @@ def servers_cluster(tmp_path: Path, pg_url: str, milvus_server_uri: str, moto_en
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
     bucket = f"kosha-{uuid.uuid4().hex[:12]}"
-    extra = {"milvus_uri": milvus_server_uri, "blob_url": f"s3://{bucket}/blobs",
+    # milvus-lite's server (gRPC defaults) answers pymilvus's 10 s idle pings with GOAWAY
+    extra = {"milvus_uri": milvus_server_uri, "milvus_keepalive_s": "600",
+             "blob_url": f"s3://{bucket}/blobs",
              "s3_endpoint_url": moto_endpoint, "s3_region": "us-east-1",
              "s3_access_key": "e2e-access", "s3_secret_key": "e2e-secret"}
     if os.environ.get("NEO4J_URI"):

@@ -69,6 +69,7 @@ class MilvusTuning:
     consistency: str = "Strong"  # Bounded/Session trade freshness for throughput on a cluster
     num_partitions: int | None = None  # the server's default (16) if unset
     timeout_s: float | None = None
+    keepalive_s: float | None = None  # idle pings; a milvus-lite server needs >= 300 s
 
 
 class MilvusVectorStore:
@@ -100,6 +101,10 @@ class MilvusVectorStore:
                     # allows one ping per 5 min without calls and answers GOAWAY
                     # too_many_pings, filling the log during long embedding phases
                     kwargs["grpc_options"] = LITE_GRPC_OPTIONS
+                elif self.tuning.keepalive_s:
+                    kwargs["grpc_options"] = {
+                        "grpc.keepalive_time_ms": int(self.tuning.keepalive_s * 1000),
+                        "grpc.keepalive_permit_without_calls": False}
                 if self.tuning.timeout_s:
                     kwargs["timeout"] = self.tuning.timeout_s
                 self._client = MilvusClient(self.uri, **kwargs)
