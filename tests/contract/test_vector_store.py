@@ -132,6 +132,20 @@ def test_set_vectors_never_touches_another_tenants_row(store) -> None:  # noqa: 
     assert store.count(StoreScope((A,), (1,))) == 0
 
 
+def test_vectors_arrive_after_the_lexical_phase_was_flushed(store) -> None:  # noqa: ANN001
+    """The pipeline's order: rows without vectors, flush (indexes built), vectors, flush."""
+    ours = [rec(A, 1, f"a{i}.py", f"def a{i}(): pass", None, symbol=f"a{i}") for i in range(3)]
+    theirs = rec(B, 1, "b.py", "def b(): pass", None, symbol="b")
+    store.upsert([*ours, theirs])
+    store.flush()
+    store.set_vectors(A, {r.chunk_id: unit(1, i) for i, r in enumerate(ours)}
+                      | {theirs.chunk_id: unit(1)}, "m")
+    store.flush()
+    assert store.count_pending(A, 1) == 0 and store.count_pending(B, 1) == 1
+    hits = store.search_dense(StoreScope((A,), (1,)), unit(1, 2), 3, model="m")
+    assert [h.rel_path for h in hits][:1] == ["a2.py"]
+
+
 def test_dense_search_only_sees_vectors_of_the_asked_model(store) -> None:  # noqa: ANN001
     store.upsert([rec(A, 1, "a.py", "def a(): pass", unit(1), symbol="a")], model="old")
     scope = StoreScope((A,), (1,))
@@ -344,6 +358,24 @@ def test_lancedb_tenant_filter_is_inside_every_query_with_indexes_built(
         assert [[h.rel_path for h in hits] for hits in found] == [["a.py"]] * 3
         assert found[2][0].score == 0.5
         assert s.count(scope) == 1 and s.count(StoreScope((B,), (1,))) == 400
+
+
+def test_lancedb_trains_its_ann_index_only_once_rows_have_vectors(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows still waiting for vectors hold zeros; an IVF trained on them is one partition."""
+    import kosha.adapters.lancedb as lance
+
+    monkeypatch.setattr(lance, "ANN_MIN_ROWS", 100)
+    s = LanceVectorStore(tmp_path, dim=DIM)
+    rows = [rec(A, 1, f"f{i}.py", f"def f{i}(): pass", None) for i in range(300)]
+    s.upsert(rows, model="")
+    s.flush()  # the lexical phase ends: no vectors yet
+    assert not any(i.name.startswith("dense_p") for i in s.table.list_indices())
+    s.set_vectors(A, {r.chunk_id: unit(1, i / 300) for i, r in enumerate(rows)}, "m")
+    s.flush()  # the embedding pass ends
+    assert any(i.name.startswith("dense_p") for i in s.table.list_indices())
+    hits = s.search_dense(StoreScope((A,), (1,)), unit(1, 150 / 300), 1, model="m")
+    assert hits and hits[0].rel_path == "f150.py"
 
 
 _LANCE_READER = """

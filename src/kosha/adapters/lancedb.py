@@ -12,15 +12,20 @@ BM25 is LanceDB's native inverted index over `lex`, the same pre-analysed text M
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-import lancedb
-import pyarrow as pa
-from lancedb.index import FTS, Bitmap, BTree, IvfFlat
-from lancedb.query import MatchQuery
+# lance's Rust logger writes index-builder notices to stderr; a user needs errors only
+os.environ.setdefault("LANCE_LOG", "error")
+os.environ.setdefault("LANCEDB_LOG", "error")
+
+import lancedb  # noqa: E402
+import pyarrow as pa  # noqa: E402
+from lancedb.index import FTS, Bitmap, BTree, IvfFlat  # noqa: E402
+from lancedb.query import MatchQuery  # noqa: E402
 
 from kosha.domain.errors import InvalidInput, StoreError
 from kosha.domain.globs import glob_to_like
@@ -35,6 +40,7 @@ PENDING_FIELDS = ["chunk_id", "rel_path", "file_sha", "kind", "qualified_name", 
 _BATCH = 8192  # rows per merge_insert commit
 ANN_MIN_ROWS = 20_000  # below this, brute force over unit vectors is fast and exact
 _PARTITION_ROWS = 1_600  # IVF partition size aimed at; rebuilt when the table doubled
+_TRAIN_DENSE = 0.9  # share of rows with a dense vector before the ANN index is trained
 _NPROBES = 16  # partitions read per search (more while the prefilter leaves too few rows)
 _SCALAR = {"tenant_key": Bitmap, "project_id": BTree, "chunk_id": BTree, "file_key": BTree,
            "symbol": BTree, "vec_model": Bitmap}
@@ -140,15 +146,19 @@ class LanceVectorStore:
         """Fill in dense vectors of this tenant's existing rows; other columns are kept."""
         items = list(vectors.items())
         for i in range(0, len(items), _BATCH):
-            batch = items[i:i + _BATCH]
+            # only this tenant's rows are updated: ids are checked first because lancedb
+            # 0.40 panics on a conditional `when_matched_update_all(where=...)` once chunk_id
+            # has its BTree index; unknown ids are not inserted
+            owned = {r["chunk_id"] for r in self._rows_of(
+                f"tenant_key = {_q(tenant_key)} AND "
+                f"chunk_id IN {_qs([k for k, _ in items[i:i + _BATCH]])}", ["chunk_id"])}
+            batch = [(k, v) for k, v in items[i:i + _BATCH] if k in owned]
+            if not batch:
+                continue
             src = pa.table({
-                "chunk_id": [k for k, _ in batch], "tenant_key": [tenant_key] * len(batch),
-                "vec_model": [model] * len(batch),
+                "chunk_id": [k for k, _ in batch], "vec_model": [model] * len(batch),
                 "dense": pa.array([list(v) for _, v in batch], self.schema.field("dense").type)})
-            # matched rows of another tenant are left alone; unknown ids are not inserted
-            (self.table.merge_insert("chunk_id")
-             .when_matched_update_all(where="target.tenant_key = source.tenant_key")
-             .execute(src))
+            self.table.merge_insert("chunk_id").when_matched_update_all().execute(src)
 
     def flush(self) -> None:
         """Build missing indexes (ANN once the table is large), fold new rows into them,
@@ -162,8 +172,12 @@ class LanceVectorStore:
             if (column,) not in have:
                 tbl.create_index(column, config=kind(), name=f"{column}_idx")
         built = [i.name for i in tbl.list_indices() if i.name.startswith("dense_p")]
-        parts = max(16, rows // _PARTITION_ROWS)
-        if rows >= ANN_MIN_ROWS and (not built or parts >= 2 * int(built[0][7:])):
+        dense = rows - tbl.count_rows(f"vec_model = {_q(PENDING)}")
+        parts = max(16, dense // _PARTITION_ROWS)
+        # trained only once nearly every row has its vector: the placeholder zeros of rows
+        # still pending would otherwise become one giant partition
+        if (dense >= ANN_MIN_ROWS and dense >= _TRAIN_DENSE * rows
+                and (not built or parts >= 2 * int(built[0][7:]))):
             # IVF_FLAT: exact inner products inside the probed partitions, seconds to build;
             # the old index (too few partitions for the grown table) goes once this one exists
             tbl.create_index("dense", name=f"dense_p{parts}", replace=True,
@@ -254,6 +268,10 @@ class LanceVectorStore:
              .where(self._scope_expr(scope, filters), prefilter=True)
              .select([*_OUT, "_score"]).limit(limit))
         return [self._hit(e, float(e["_score"])) for e in q.to_arrow().to_pylist()]
+
+    def _rows_of(self, expr: str, columns: list[str]) -> list[dict]:
+        """Every row matching expr (no limit), with some columns."""
+        return self.table.search().where(expr).select(columns).limit(None).to_arrow().to_pylist()
 
     def _rows(self, expr: str, limit: int) -> list[dict]:
         return self.table.search().where(expr).select(_OUT).limit(limit).to_arrow().to_pylist()
