@@ -105,6 +105,7 @@ class Container:
 
     settings: Settings = field(default_factory=Settings)
     migrate_on_start: bool = True
+    local_key: str | None = None  # set by `kosha serve`: requests with it act for `local`
 
     @cached_property
     def engine(self):  # noqa: ANN201

@@ -11,15 +11,24 @@ from typing import Annotated
 
 import typer
 from pydantic import SecretStr
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kosha.bootstrap import Container
 from kosha.config import Settings
-from kosha.domain.errors import InvalidInput, KoshaError
+from kosha.domain.errors import InvalidInput, KoshaError, StoreLocked
 from kosha.domain.links import forge_kind
 from kosha.domain.tenancy import LOCAL_TENANT, TenantKey, parse_repo_url, parse_tenant_key
 from kosha.entrypoints.cli_common import app, container, err, fail, local_repo, out
+from kosha.entrypoints.cli_jobs import SUCCESS, JobBar, JobWatch, WatchError, summary
+from kosha.entrypoints.handoff import (
+    ServerClient,
+    announce,
+    running_server,
+    server_client,
+    withdraw,
+)
 from kosha.ingest.pipeline import IndexRequest
 from kosha.ingest.progress import IndexProgress
 
@@ -78,10 +87,20 @@ def index(target: Annotated[str, typer.Argument(help="local repository path or r
           = True,
           as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")]
           = False) -> None:
-    """Index a repository (incremental by default) and print a summary."""
-    c = container()
+    """Index a repository (incremental by default) and print a summary.
+
+    While `kosha serve` runs on this KOSHA_HOME, a local repository is indexed by it (it holds
+    the embedded stores): the command queues the job there and follows it."""
     try:
         req = _request(target, ref, full, tenant)
+    except KoshaError as exc:
+        fail(exc)
+    client = server_client(Settings()) if req.local and req.tenant == LOCAL_TENANT else None
+    if client is not None:
+        _index_on_server(client, req, ref, as_json)
+        return
+    c = container()
+    try:
         with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                       console=err, transient=True, disable=as_json) as bar:
             result = c.indexer.index(req, on_progress=_Bar(bar), embed=embed)
@@ -104,6 +123,34 @@ def index(target: Annotated[str, typer.Argument(help="local repository path or r
     if result.chunks_pending:
         out.print(f"{result.chunks_pending} chunks still lack dense vectors; lexical search "
                   "covers them. Run `kosha embed` to finish.")
+
+
+def _index_on_server(client: ServerClient, req: IndexRequest, ref: str | None,
+                     as_json: bool) -> None:
+    """Queue the index run on the server that owns this home and follow it to the end."""
+    server = client.server
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[files]}"),
+               TextColumn("{task.fields[chunks]}"), TextColumn("{task.fields[eta]}"))
+    try:
+        job = client.call("POST", "/index", {"repo_url": req.source, "ref": ref,
+                                             "mode": req.mode})["job"]
+        with Progress(*columns, console=err, transient=True, disable=as_json) as bar:
+            job = JobWatch(client.http, job["id"], {}, JobBar(bar)).run()
+    except KoshaError as exc:
+        fail(exc)
+    except WatchError as exc:
+        err.print(f"[red]error[/red] {escape(f'[{exc.code}] {exc.message}')}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    finally:
+        client.close()
+    if as_json:
+        out.print_json(json.dumps(job))
+    else:
+        out.print(escape(summary(job)), soft_wrap=True, highlight=False)
+        out.print(f"[dim]indexed by kosha serve (pid {server.pid}, {server.url}), which holds "
+                  "this KOSHA_HOME[/dim]")
+    status = str(job.get("status"))
+    raise typer.Exit(0 if status in SUCCESS else 1 if status == "cancelled" else 2)
 
 
 @app.command()
@@ -162,15 +209,22 @@ def serve(host: Annotated[str | None, typer.Option(help="bind address")] = None,
     from kosha.entrypoints.api.app import create_app
 
     settings = Settings()
+    host, port = host or settings.host, port or settings.port
     c = Container(settings)
     try:
         c.check_secrets()
+        other = running_server(settings)
+        if other is not None and other.pid != os.getpid():
+            raise StoreLocked(f"kosha serve (pid {other.pid}) already serves {settings.home_dir} "
+                              f"at {other.url}; stop it or give this one another KOSHA_HOME")
     except KoshaError as exc:
         fail(exc)
-    out.print(f"Kosha on http://{host or settings.host}:{port or settings.port}  "
-              f"(docs: /docs, data: {settings.home_dir})")
-    uvicorn.run(create_app(c), host=host or settings.host,
-                port=port or settings.port, log_level=settings.log_level.lower())
+    c.local_key = announce(settings, host, port)  # `kosha index` etc. hand their work to us
+    out.print(f"Kosha on http://{host}:{port}  (docs: /docs, data: {settings.home_dir})")
+    try:
+        uvicorn.run(create_app(c), host=host, port=port, log_level=settings.log_level.lower())
+    finally:
+        withdraw(settings, c.local_key)
 
 
 @app.command()

@@ -6,22 +6,44 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.text import Text
 
+from kosha.config import Settings
 from kosha.domain.errors import InvalidInput, KoshaError
-from kosha.entrypoints.cli_common import app, container, fail, out, scoped_repos
+from kosha.entrypoints.cli_common import app, container, fail, out, repo_url, scoped_repos
+from kosha.entrypoints.handoff import ServerClient, server_client
 from kosha.search.filters import make_filters
 from kosha.search.navigation import SymbolRef
-from kosha.search.service import SearchResponse
+from kosha.search.service import SearchHit, SearchResponse
 
 TenantOpt = Annotated[str, typer.Option(help="tenant key (`<domain>//<region>/*` for a region)")]
 RepoOpt = Annotated[list[str] | None, typer.Option(help="limit to these repos (path or URL)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 _BATCH_KEYS = {"id", "query", "k", "lang", "kind", "path", "repo"}
+
+
+def _server(tenant: str) -> ServerClient | None:
+    """The running `kosha serve` that owns this home, for the `local` tenant's commands."""
+    return server_client(Settings()) if tenant == "local" else None
+
+
+def _scope_body(repo: list[str] | None) -> dict:
+    return {"mode": "list", "repo_urls": [repo_url(r) for r in repo]} if repo else {"mode": "my"}
+
+
+def _remote_search(client: ServerClient, query: str, repo: list[str] | None, k: int,
+                   lang: list[str] | None, kind: list[str] | None,
+                   path: str | None) -> SearchResponse:
+    make_filters(lang, kind, path)  # bad filters fail here, as they do without a server
+    d = client.call("POST", "/search", {**_scope_body(repo), "query": query, "top_k": k,
+                                        "lang": lang, "kind": kind, "path": path})
+    return SearchResponse(d["query"], [SearchHit(**h) for h in d["hits"]], d.get("reason"),
+                          d.get("timings_ms") or {})
 
 
 def _print_response(r: SearchResponse, explain: bool) -> None:
@@ -45,7 +67,7 @@ def _print_response(r: SearchResponse, explain: bool) -> None:
         out.print(f"[dim]timings (ms): {r.timings_ms}[/dim]")
 
 
-def _batch(c, source: str, tenant: str, defaults: dict) -> int:  # noqa: ANN001
+def _batch(answer: Callable[..., SearchResponse], source: str, defaults: dict) -> int:
     """Answer one JSON line per query line; returns how many lines failed."""
     if source != "-" and not Path(source).is_file():
         raise InvalidInput(f"batch file {source} does not exist")
@@ -67,10 +89,8 @@ def _batch(c, source: str, tenant: str, defaults: dict) -> int:  # noqa: ANN001
                 if unknown:
                     raise InvalidInput(f"line {n}: unknown field {sorted(unknown)[0]!r}")
                 opts = {**defaults, **{k: v for k, v in item.items() if v is not None}}
-                repos = scoped_repos(c, tenant, opts.get("repo"))
-                filters = make_filters(opts.get("lang"), opts.get("kind"), opts.get("path"))
-                result = c.search.search(repos, item["query"], top_k=int(opts.get("k", 10)),
-                                         filters=filters).to_dict()
+                result = answer(item["query"], opts.get("repo"), int(opts.get("k", 10)),
+                                opts.get("lang"), opts.get("kind"), opts.get("path")).to_dict()
             except (KoshaError, ValueError, TypeError) as exc:
                 failed += 1
                 code, msg = ((exc.code, exc.message) if isinstance(exc, KoshaError)
@@ -97,23 +117,31 @@ def search(query: Annotated[str | None, typer.Argument(help="what to look for")]
                help="read queries as JSON lines from a file (`-`: stdin), write JSON lines")]
            = None,
            as_json: JsonOpt = False) -> None:
-    """Search the indexed code of a tenant."""
-    c = container()
+    """Search the indexed code of a tenant (`local`: through `kosha serve` while it runs)."""
+    client = _server(tenant)
+    c = container() if client is None else None
+
+    def answer(q: str, repos: list[str] | None, top: int, langs: list[str] | None,
+               kinds: list[str] | None, where: str | None) -> SearchResponse:
+        if client is not None:
+            return _remote_search(client, q, repos, top, langs, kinds, where)
+        return c.search.search(scoped_repos(c, tenant, repos), q, top_k=top,
+                               filters=make_filters(langs, kinds, where))
+
     try:
         if batch is not None:
             if query is not None:
                 raise InvalidInput("give either a query or --batch, not both")
             defaults = {"k": k, "lang": lang, "kind": kind, "path": path, "repo": repo}
-            failed = _batch(c, batch, tenant, defaults)
+            failed = _batch(answer, batch, defaults)
             raise typer.Exit(1 if failed else 0)
         if not query:
             raise InvalidInput("give a query, or --batch FILE")
-        response = c.search.search(scoped_repos(c, tenant, repo), query, top_k=k,
-                                   filters=make_filters(lang, kind, path))
+        response = answer(query, repo, k, lang, kind, path)
     except KoshaError as exc:
         fail(exc)
     finally:
-        c.close()
+        (client or c).close()
     if as_json:
         out.print_json(json.dumps(response.to_dict()))
     else:
@@ -135,13 +163,18 @@ def _print_refs(refs: list[SymbolRef], as_json: bool, what: str) -> None:
 
 def _navigate(method: str, name: str, tenant: str, repo: list[str] | None,
               as_json: bool, what: str) -> None:
-    c = container()
+    client = _server(tenant)
+    c = container() if client is None else None
     try:
-        refs = getattr(c.navigator, method)(scoped_repos(c, tenant, repo), name)
+        if client is not None:
+            body = client.call("POST", f"/graph/{method}", {**_scope_body(repo), "name": name})
+            refs = [SymbolRef(**r) for r in body[method]]
+        else:
+            refs = getattr(c.navigator, method)(scoped_repos(c, tenant, repo), name)
     except KoshaError as exc:
         fail(exc)
     finally:
-        c.close()
+        (client or c).close()
     _print_refs(refs, as_json, what)
 
 

@@ -1,12 +1,15 @@
 """Who a request acts for, from its headers: one rule for REST and MCP alike.
 
 `Authorization: Bearer <access token>` is an account; otherwise `X-Tenant-Key` with
-`X-Git-Identity` headers is a workspace team. Either way the result is a `Scoped`: the mode's
-service bound to its caller, so every surface applies the same checks in the same service.
+`X-Git-Identity` headers is a workspace team; `X-Kosha-Local` (the serving process's key) is
+this machine's `local` repos, for the CLI handing work to a running server. Either way the
+result is a `Scoped`: the mode's service bound to its caller, so every surface applies the same
+checks in the same service.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,7 +17,7 @@ from kosha.accounts.auth import Account
 from kosha.accounts.service import AccountService
 from kosha.domain.errors import InvalidAccessToken, InvalidTenantKey
 from kosha.domain.models import RepoRecord
-from kosha.domain.tenancy import TenantKey, parse_tenant_key
+from kosha.domain.tenancy import LOCAL_TENANT, TenantKey, parse_tenant_key
 from kosha.search.files import FileReader, FileText
 from kosha.workspace.identity import GitIdentities, parse_identities
 from kosha.workspace.service import Caller, WorkspaceService
@@ -90,7 +93,14 @@ class Scoped:
 
 
 def scope_of(container, headers: Mapping[str, str]) -> Scoped:  # noqa: ANN001
-    """Account mode when the headers carry a Bearer token, workspace mode otherwise."""
+    """Account mode when the headers carry a Bearer token, workspace mode otherwise; this
+    machine's `local` repos with the serving process's local key (kosha.entrypoints.handoff)."""
+    local = headers.get("x-kosha-local")
+    if local is not None:
+        if not container.local_key or not secrets.compare_digest(local, container.local_key):
+            raise InvalidAccessToken("X-Kosha-Local does not match this server's local key "
+                                     "(in $KOSHA_HOME/server.json while kosha serve runs)")
+        return Scoped(container.local, Caller(LOCAL_TENANT, GitIdentities({})))
     token = bearer_token(headers)
     if token is not None:
         return Scoped(container.accounts, container.auth.authenticate(token))
