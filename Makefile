@@ -1,7 +1,7 @@
 # The two commands of the README.
 .PHONY: run test lint bench
 
-run:  ## set up and start Kosha on the embedded default (SQLite, Milvus Lite, ladybug, local blobs)
+run:  ## set up and start Kosha on the embedded default (SQLite, LanceDB, ladybug, local blobs)
 	scripts/bootstrap
 	scripts/web --no-browser
 	.venv/bin/kosha serve

@@ -102,7 +102,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--engines-only", action="store_true",
+                        help="only the engines table, for this CPU (no index needed)")
     args = parser.parse_args()
+    if args.engines_only:
+        from index_django import django_repo
+
+        result = engines(django_repo())
+        print(json.dumps(result, indent=2))
+        if args.write:
+            write_engines_doc(result)
+        return
     repo = package_repo()
     if not (HOME / "kosha.db").exists():
         subprocess.run([sys.executable, str(HERE / "store_sizes.py")], check=True)
@@ -142,6 +152,27 @@ def write_doc(r: dict) -> None:
         "0.5388 / 0.5366), nonsense refused 19/20 as before — within the 0.005 allowed.\n")
     update_section(HERE.parent / "docs" / "benchmarks.md",
                    "Cold starts and embedding engines (issue 14)", body)
+
+
+def write_engines_doc(e: dict) -> None:
+    """The engines table on a CPU without bf16 units (where the default differs)."""
+    from kosha.adapters.local_embedder import native_bf16
+
+    body = (
+        "The engines table of the section above on another CPU: the bundled model on 768 real "
+        "25-line pieces of Django (batches of 32), cosine to torch fp32. Run: `.venv/bin/python "
+        "bench/cold_start.py --engines-only --write`.\n\n"
+        f"{machine_facts()} bf16 units: {'yes' if native_bf16() else 'no (AVX2 only)'}.\n\n"
+        "| engine | chunks/s | cosine mean | cosine min |\n|---|---|---|---|\n"
+        + "".join(f"| {k} | {v['chunks_per_s']} | {v['cos_mean']} | {v['cos_min']} |\n"
+                  for k, v in e.items())
+        + "\nWithout bf16 units torch emulates bf16 and is several times slower than fp32, so "
+        "since this run `KOSHA_EMBED_BF16` defaults to what the CPU has (read from "
+        "/proc/cpuinfo: `amx_bf16` or `avx512_bf16`); here that is fp32. ONNX int8 is not "
+        "adopted here either: a small gain for vectors that move (its own model id and a full "
+        "re-embed would be needed).\n")
+    update_section(HERE.parent / "docs" / "benchmarks.md",
+                   "Embedding engines on a CPU without bf16 units (issue 14)", body)
 
 
 if __name__ == "__main__":

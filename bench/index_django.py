@@ -145,10 +145,14 @@ def main() -> None:
 
 def write_doc(r: dict) -> None:
     facts = machine_facts()
+    from kosha.config import Settings
+
+    engine = {"lancedb": "LanceDB", "sqlite": "SQLite FTS5 + usearch",
+              "milvus": "Milvus Lite"}[Settings().embedded_vectors]
     embed = (f"| dense vectors (all-MiniLM-L6-v2, bf16) | {r['embed_s']} s "
              f"({r['embed_chunks_per_s']} chunks/s) |\n" if "embed_s" in r else "")
     body = f"""Indexing Django {VERSION} (PyPI source archive committed into a throw-away git
-repository) through `IndexService` on the embedded default (SQLite, Milvus Lite, ladybug,
+repository) through `IndexService` on the embedded default (SQLite, {engine}, ladybug,
 local blobs). Run: `.venv/bin/python bench/index_django.py --write`.
 
 {facts}

@@ -125,13 +125,14 @@ class Container:
     @cached_property
     def vectors(self) -> VectorStore:
         s = self.settings
-        if s.vector_engine == "sqlite" and not s.milvus_uri:
+        engine = s.embedded_vectors
+        if engine == "sqlite" and not s.milvus_uri:
             from kosha.adapters.sqlite_vectors import SqliteVectorStore
 
             store = SqliteVectorStore(s.vectors_dir, dim=self.embedder.dim)
             store.ensure()  # readers and a writer in other processes share it: no lock
             return store
-        if s.vector_engine == "lancedb" and not s.milvus_uri:
+        if engine == "lancedb" and not s.milvus_uri:
             from kosha.adapters.lancedb import LanceVectorStore
 
             lance = LanceVectorStore(s.vectors_dir, dim=self.embedder.dim,

@@ -1,4 +1,5 @@
-"""An embedded store held by another process is a clear 503, not a stack trace."""
+"""An embedded store held by another process is a clear 503, not a stack trace (the stores
+that lock their files: Milvus Lite and the ladybug graph)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ HOLD = textwrap.dedent("""
     from kosha.bootstrap import Container
     from kosha.config import Settings
     from tests.fakes import HashEmbedder
-    c = Container(Settings(home=sys.argv[1]))
+    c = Container(Settings(home=sys.argv[1], vector_engine="milvus"))
     c.__dict__["embedder"] = HashEmbedder()
     c.vectors, c.graph
     print("holding", flush=True)
@@ -34,7 +35,7 @@ def test_a_store_another_process_holds_is_store_locked(tmp_path: Path, store: st
                               cwd=Path(__file__).resolve().parents[2])
     try:
         assert holder.stdout.readline().strip() == "holding"
-        c = Container(Settings(home=tmp_path))
+        c = Container(Settings(home=tmp_path, vector_engine="milvus"))
         c.__dict__["embedder"] = HashEmbedder()
         with pytest.raises(StoreLocked) as info:
             getattr(c, store)

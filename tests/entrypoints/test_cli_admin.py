@@ -9,6 +9,8 @@ from typer.testing import CliRunner
 
 from kosha.bootstrap import Container
 from kosha.config import Settings
+from kosha.domain.models import StoreScope
+from kosha.domain.tenancy import parse_tenant_key
 from kosha.entrypoints import cli
 from tests.fakes import HashEmbedder
 from tests.integration.samples import FILES
@@ -25,6 +27,12 @@ def test_admin_delete_tenant_erases_it_from_every_store(
     for tenant in ("team-x", "team-y"):
         result = runner.invoke(cli.app, ["index", str(repo.path), "--tenant", tenant, "--json"])
         assert result.exit_code == 0, result.output
+    c = Container(Settings())
+    try:
+        ids = {t: tuple(r.id for r in c.meta.list_repos(c.meta.tenants_read_by(
+            parse_tenant_key(t)))) for t in ("team-x", "team-y")}
+    finally:
+        c.close()
     result = runner.invoke(cli.app, ["admin", "delete-tenant", "team-x", "--yes"])
     assert result.exit_code == 0, result.output
     assert not (home / "blobs" / "team-x").exists() and (home / "blobs" / "team-y").exists()
@@ -32,10 +40,7 @@ def test_admin_delete_tenant_erases_it_from_every_store(
     c = Container(Settings())
     try:
         def rows(tenant: str) -> int:
-            res = c.vectors.client.query(c.settings.milvus_collection,
-                                         filter=f'tenant_key == "{tenant}"',
-                                         output_fields=["count(*)"])
-            return int(res[0]["count(*)"])
+            return c.vectors.count(StoreScope((tenant,), ids[tenant]))
 
         assert rows("team-x") == 0 and rows("team-y") > 0
         nodes = c.graph._run("MATCH (n) WHERE n.tenant = $t RETURN count(n)", {"t": "team-x"})

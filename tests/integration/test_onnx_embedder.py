@@ -32,7 +32,7 @@ def test_small_batches_match_torch_and_large_ones_use_torch(onnx_file: Path,
     assert fast._model is None  # torch was not needed
     exact = np.array(LocalEmbedder(bf16=False, onnx_batch=0).embed_documents(TEXTS))
     assert (small * exact).sum(1).min() > 0.9999  # fp32 ONNX == fp32 torch
-    served = np.array(local_embedder.embed_documents(TEXTS))  # the bf16 default
+    served = np.array(local_embedder.embed_documents(TEXTS))  # the default (bf16 where native)
     assert (small * served).sum(1).min() > 0.995
     query = np.array(fast.embed_query(TEXTS[1]))
     assert float(query @ small[1]) > 0.9999  # alone or in a batch: the same vector
@@ -61,3 +61,13 @@ def test_a_broken_onnx_file_falls_back_to_torch(tmp_path: Path,
     v = e.embed_query("read a json file")
     assert len(v) == 384 and e._model is not None
     assert "using torch from now on" in caplog.text
+
+
+def test_bf16_only_where_the_cpu_has_bf16_units() -> None:
+    from kosha.adapters.local_embedder import has_bf16_units, native_bf16
+
+    assert has_bf16_units("processor\t: 0\nflags\t\t: fpu avx2 amx_bf16 amx_tile\n")
+    assert has_bf16_units("flags\t\t: fpu avx512f avx512_bf16\n")
+    assert not has_bf16_units("flags\t\t: fpu fma avx avx2\nbugs\t\t: amx_bf16\n")
+    assert LocalEmbedder().bf16 == native_bf16()
+    assert LocalEmbedder(bf16=True).bf16 and not LocalEmbedder(bf16=False).bf16

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kosha.domain.models import FileVersion
-from kosha.ingest.files import Candidate, SkipReason, classify_path, decode_source
+from kosha.ingest.files import Candidate, SkipReason, classify_path, decode_source, work_order
 
 MAX = 1000
 
@@ -210,3 +210,15 @@ def test_ordinary_text_decodes_to_itself(text):
     result = decode_source(data)
     if result is not SkipReason.GENERATED:
         assert result == text
+
+
+def test_a_run_writes_source_then_tests_then_docs() -> None:
+    paths = ["docs/intro.txt", "tests/test_models.py", "README.md", "django/db/models.py",
+             "pkg/api_test.go", "web/src/app.spec.ts", "src/main/FooTest.java", "setup.py",
+             "examples/demo.py", "django/contrib/admin/tests.py", "lib/contest.py"]
+    ordered = sorted(paths, key=work_order)
+    assert ordered[:4] == ["django/contrib/admin/tests.py", "django/db/models.py",
+                           "lib/contest.py", "setup.py"]
+    assert set(ordered[4:8]) == {"pkg/api_test.go", "src/main/FooTest.java",
+                                 "tests/test_models.py", "web/src/app.spec.ts"}
+    assert ordered[8:] == ["README.md", "docs/intro.txt", "examples/demo.py"]

@@ -6,6 +6,7 @@ import ctypes
 import ctypes.util
 import logging
 import os
+import re
 import threading
 from collections.abc import Sequence
 from functools import cache
@@ -30,6 +31,22 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
+@cache
+def native_bf16() -> bool:
+    """Whether this CPU computes bf16 in hardware (AMX or AVX512-BF16, read from Linux's
+    /proc/cpuinfo). Elsewhere torch emulates bf16: 3.6 chunks/s against 16.6 in fp32 on an
+    AVX2-only EPYC, where on a Xeon with AMX bf16 is 3.3x faster than fp32."""
+    try:
+        return has_bf16_units(Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return False
+
+
+def has_bf16_units(cpuinfo: str) -> bool:
+    """Whether a /proc/cpuinfo text lists AMX-BF16 or AVX512-BF16."""
+    return re.search(r"^flags\s*:.*\b(amx_bf16|avx512_bf16)\b", cpuinfo, re.M) is not None
+
+
 def _release_free_memory() -> None:
     """Give freed heap pages back to the OS (glibc only; elsewhere a no-op)."""
     libc = _libc()
@@ -42,17 +59,17 @@ class LocalEmbedder:
 
     Batches of at most `onnx_batch` texts (a query, a small commit) go to the same weights on
     ONNX Runtime when the derived file exists: no torch import, so a cold process answers in
-    well under a second instead of ~5 s; larger batches use torch (bf16 is several times faster
-    per chunk there)."""
+    well under a second instead of ~5 s; larger batches use torch (in bf16 where the CPU has
+    bf16 units: several times faster per chunk there)."""
 
     model_id = MODEL_ID
     dim = 384
 
-    def __init__(self, max_tokens: int = 256, batch_size: int = 32, bf16: bool = True,
+    def __init__(self, max_tokens: int = 256, batch_size: int = 32, bf16: bool | None = None,
                  onnx_path: Path | None = None, onnx_batch: int = 64) -> None:
         self.max_tokens = max_tokens
         self.batch_size = batch_size
-        self.bf16 = bf16
+        self.bf16 = native_bf16() if bf16 is None else bf16  # None: where the CPU has it
         self.onnx_batch = onnx_batch
         self._onnx = (OnnxEncoder(onnx_path, max_tokens) if onnx_path is not None
                       and onnx_batch > 0 and Path(onnx_path).is_file() else None)

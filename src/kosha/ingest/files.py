@@ -50,6 +50,21 @@ def _generated_header(data: bytes) -> bool:
     return any(_HEADER_LINE.match(line) and _GENERATED_MARK.search(line) for line in lines)
 
 
+_TEST_PATH = re.compile(
+    r"(^|/)(tests?|testing|__tests__|spec|specs|test_?utils|testdata|fixtures)/"
+    r"|(^|/)(test_[^/]*|[^/]*_test\.\w+|[^/]*\.(test|spec)\.\w+|[^/]*Tests?\.(java|kt|cs|scala)"
+    r"|[^/]*_spec\.rb|conftest\.py)$")
+_DOC_PATH = re.compile(r"(^|/)(docs?|documentation|examples?|samples?|demos?)/"
+                       r"|\.(md|mdx|rst|txt|adoc|ipynb)$", re.I)
+
+
+def work_order(rel_path: str) -> tuple[int, str]:
+    """Sort key of a file in a run: source first, then tests, then docs and examples, so the
+    code people search first is written, and then embedded, first."""
+    tier = 1 if _TEST_PATH.search(rel_path) else 2 if _DOC_PATH.search(rel_path) else 0
+    return tier, rel_path
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A file that passed the path checks; content checks come once its bytes are read."""

@@ -24,7 +24,7 @@ from kosha.domain.models import (
 )
 from kosha.domain.ports import Embedder
 from kosha.domain.tenancy import TenantKey
-from kosha.ingest.files import Candidate, SkipReason, classify_path, decode_source
+from kosha.ingest.files import Candidate, SkipReason, classify_path, decode_source, work_order
 from kosha.ingest.imports import PathIndex, resolve_import
 from kosha.ingest.lease import RepoLease
 from kosha.ingest.linking import NewVersions, link
@@ -212,6 +212,7 @@ class IndexService:
                 progress.skipped[str(verdict)] += 1
                 if f.rel_path in live:
                     removed.add(f.rel_path)
+        candidates.sort(key=lambda c: work_order(c.version.rel_path))
         progress.files_total = len(candidates)
         budget = self._chunk_budget(req, tenant, repo, live,
                                     {c.version.rel_path for c in candidates} | removed)
