@@ -159,8 +159,9 @@ def write_engines_doc(e: dict) -> None:
     from kosha.adapters.local_embedder import native_bf16
 
     body = (
-        "The engines table of the section above on another CPU: the bundled model on 768 real "
-        "25-line pieces of Django (batches of 32), cosine to torch fp32. Run: `.venv/bin/python "
+        "The engines table of \"Cold starts and embedding engines (issue 14)\" on another "
+        "CPU: the bundled model on 768 real 25-line pieces of Django (batches of 32), "
+        "cosine to torch fp32. Run: `.venv/bin/python "
         "bench/cold_start.py --engines-only --write`.\n\n"
         f"{machine_facts()} bf16 units: {'yes' if native_bf16() else 'no (AVX2 only)'}.\n\n"
         "| engine | chunks/s | cosine mean | cosine min |\n|---|---|---|---|\n"
