@@ -26,7 +26,6 @@ from kosha.adapters.http_embedder import HttpEmbedder
 from kosha.adapters.ladybug import LadybugGraphStore
 from kosha.adapters.local_embedder import LocalEmbedder
 from kosha.adapters.localblobs import LocalBlobStore
-from kosha.adapters.milvus import MilvusTuning, MilvusVectorStore
 from kosha.adapters.onnx_embedder import default_path as onnx_default_path
 from kosha.adapters.sql.accounts import SqlAccountStore
 from kosha.adapters.sql.engine import make_engine, migrate
@@ -139,6 +138,8 @@ class Container:
                                      table=s.milvus_collection)
             lance.ensure()  # versioned files: readers in other processes see each commit
             return lance
+        from kosha.adapters.milvus import MilvusTuning, MilvusVectorStore
+
         token = s.milvus_token
         tuning = MilvusTuning(hnsw_m=s.milvus_hnsw_m, ef_construction=s.milvus_ef_construction,
                               search_ef=s.milvus_search_ef, consistency=s.milvus_consistency,
