@@ -11,15 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from kosha.accounts.auth import AuthService
-from kosha.accounts.cipher import TokenCipher
 from kosha.accounts.keys import service_key
-from kosha.accounts.oauth import OAuthSignIn
-from kosha.accounts.passwords import Passwords
-from kosha.accounts.purge import DataPurger
-from kosha.accounts.ratelimit import AuthRateLimiter
-from kosha.accounts.service import AccountService
-from kosha.accounts.sessions import SessionTokens
 from kosha.accounts.usage import UsageRecorder
 from kosha.adapters.cypher import CypherGraphStore
 from kosha.adapters.http_embedder import HttpEmbedder
@@ -27,7 +19,6 @@ from kosha.adapters.ladybug import LadybugGraphStore
 from kosha.adapters.local_embedder import LocalEmbedder
 from kosha.adapters.localblobs import LocalBlobStore
 from kosha.adapters.onnx_embedder import default_path as onnx_default_path
-from kosha.adapters.sql.accounts import SqlAccountStore
 from kosha.adapters.sql.engine import make_engine, migrate
 from kosha.adapters.sql.jobs import SqlJobStore
 from kosha.adapters.sql.metadata import SqlMetadataStore
@@ -36,9 +27,7 @@ from kosha.config import Settings
 from kosha.domain.errors import InvalidInput, StoreLocked
 from kosha.domain.ports import Embedder, VectorStore
 from kosha.ingest.pipeline import IndexService
-from kosha.jobs.celery_app import make_celery
 from kosha.jobs.events import EventBus, PublishingJobStore, make_event_bus
-from kosha.jobs.queue import CeleryJobService
 from kosha.jobs.service import JobService
 from kosha.search.files import FileReader
 from kosha.search.fusion import Weights
@@ -48,8 +37,15 @@ from kosha.workspace.forges import AccessChecker, ForgeRegistry
 from kosha.workspace.local import LocalService
 from kosha.workspace.service import WorkspaceService
 
-if TYPE_CHECKING:  # server adapters are imported when settings pick them (cold starts)
+if TYPE_CHECKING:  # server adapters and account mode are imported when used (cold starts)
+    from kosha.accounts.auth import AuthService
+    from kosha.accounts.cipher import TokenCipher
+    from kosha.accounts.oauth import OAuthSignIn
+    from kosha.accounts.purge import DataPurger
+    from kosha.accounts.ratelimit import AuthRateLimiter
+    from kosha.accounts.service import AccountService
     from kosha.adapters.s3 import S3BlobStore
+    from kosha.jobs.queue import CeleryJobService
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +221,9 @@ class Container:
     def jobs(self) -> JobService | CeleryJobService:
         s = self.settings
         if s.job_backend == "celery":
+            from kosha.jobs.celery_app import make_celery
+            from kosha.jobs.queue import CeleryJobService
+
             return CeleryJobService(self.job_store, make_celery(s), self.cipher, s.celery_queue)
         return JobService(self.job_store, self.indexer.index, workers=s.job_workers,
                           on_result=UsageRecorder(self.meta, self.usage))
@@ -247,16 +246,25 @@ class Container:
 
     @cached_property
     def purger(self) -> DataPurger:
+        from kosha.accounts.purge import DataPurger
+
         return DataPurger(self.meta, self.vectors, self.graph, self.blobs,
                           self.settings.mirrors_dir,
                           lease_ttl=timedelta(seconds=self.settings.index_lease_seconds))
 
     @cached_property
     def cipher(self) -> TokenCipher:
+        from kosha.accounts.cipher import TokenCipher
+
         return TokenCipher(service_key(self.settings, "encryption"))
 
     @cached_property
     def auth(self) -> AuthService:
+        from kosha.accounts.auth import AuthService
+        from kosha.accounts.passwords import Passwords
+        from kosha.accounts.sessions import SessionTokens
+        from kosha.adapters.sql.accounts import SqlAccountStore
+
         s = self.settings
         tokens = SessionTokens(service_key(s, "secret"),
                                access_ttl=timedelta(minutes=s.access_token_minutes),
@@ -265,6 +273,8 @@ class Container:
 
     @cached_property
     def accounts(self) -> AccountService:
+        from kosha.accounts.service import AccountService
+
         return AccountService(self.auth.store, self.usage, self.meta, self.forges, self.access,
                               self.jobs, _Lazy(lambda: self.search),
                               _Lazy(lambda: self.navigator), _Lazy(lambda: self.purger),
@@ -272,11 +282,15 @@ class Container:
 
     @cached_property
     def oauth(self) -> OAuthSignIn:
+        from kosha.accounts.oauth import OAuthSignIn
+
         return OAuthSignIn(self.auth, self.accounts, self.forges,
                            service_key(self.settings, "secret"))
 
     @cached_property
     def auth_limiter(self) -> AuthRateLimiter:
+        from kosha.accounts.ratelimit import AuthRateLimiter
+
         return AuthRateLimiter(self.settings.auth_rate_limit, self.settings.redis_url,
                                key_prefix=f"{self.settings.redis_prefix}ratelimit")
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
-import networkx as nx
-
 from kosha.domain.models import GRAPH_LABELS, Kind, RepoRecord
 
 log = logging.getLogger(__name__)
@@ -15,6 +13,8 @@ _KIND_OF_LABEL = {v: k for k, v in GRAPH_LABELS.items()}
 
 def compute_ranks(edges: list[tuple[str, str, str, str]]) -> dict[str, tuple[str, float]]:
     """PageRank over CALLS scaled so the average symbol scores 1.0: id -> (label, rank)."""
+    import networkx as nx  # ~0.1 s; most runs (small commits) never rank
+
     g = nx.DiGraph()
     labels: dict[str, str] = {}
     for src, src_label, dst, dst_label in edges:
