@@ -49,6 +49,9 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pa
     """`kosha serve` on a free port over its own home; the CLI in this process uses it too."""
     home, port = tmp_path / "home", _free_port()
     log = tmp_path / "serve.log"
+    home.mkdir()  # a file left by a server that is gone, its pid now someone else's (ours)
+    (home / "server.json").write_text(json.dumps({"url": "http://127.0.0.1:9",
+                                                  "pid": os.getpid(), "key": "stale"}))
     proc = subprocess.Popen([KOSHA, "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=_env(home), stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

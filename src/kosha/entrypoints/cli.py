@@ -22,13 +22,7 @@ from kosha.domain.links import forge_kind
 from kosha.domain.tenancy import LOCAL_TENANT, TenantKey, parse_repo_url, parse_tenant_key
 from kosha.entrypoints.cli_common import app, container, err, fail, local_repo, out
 from kosha.entrypoints.cli_jobs import SUCCESS, JobBar, JobWatch, WatchError, summary
-from kosha.entrypoints.handoff import (
-    ServerClient,
-    announce,
-    running_server,
-    server_client,
-    withdraw,
-)
+from kosha.entrypoints.handoff import ServerClient, announce, server_client, withdraw
 from kosha.ingest.pipeline import IndexRequest
 from kosha.ingest.progress import IndexProgress
 
@@ -213,10 +207,12 @@ def serve(host: Annotated[str | None, typer.Option(help="bind address")] = None,
     c = Container(settings)
     try:
         c.check_secrets()
-        other = running_server(settings)
-        if other is not None and other.pid != os.getpid():
-            raise StoreLocked(f"kosha serve (pid {other.pid}) already serves {settings.home_dir} "
-                              f"at {other.url}; stop it or give this one another KOSHA_HOME")
+        other = server_client(settings)  # a file whose server is gone does not count
+        if other is not None:
+            other.close()
+            raise StoreLocked(f"kosha serve (pid {other.server.pid}) already serves "
+                              f"{settings.home_dir} at {other.server.url}; stop it or give this "
+                              "one another KOSHA_HOME")
     except KoshaError as exc:
         fail(exc)
     c.local_key = announce(settings, host, port)  # `kosha index` etc. hand their work to us
