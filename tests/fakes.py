@@ -10,6 +10,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
+from kosha.adapters.chunk_rows import chunk_hit
 from kosha.adapters.localblobs import check_key
 from kosha.domain.errors import InvalidInput
 from kosha.domain.globs import glob_match
@@ -135,12 +136,6 @@ class InMemoryVectorStore:
     def delete_tenant(self, tenant_key: str) -> None:
         self._drop(lambda r: r["tenant_key"] == tenant_key)
 
-    @staticmethod
-    def _hit(row: dict, score: float) -> ChunkHit:
-        return ChunkHit(**{k: row[k] for k in (
-            "chunk_id", "tenant_key", "project_id", "commit", "file_sha", "rel_path", "lang",
-            "kind", "symbol", "qualified_name", "start_line", "end_line", "text")}, score=score)
-
     def search_dense(self, scope: StoreScope, vector: Sequence[float], limit: int,
                      filters: SearchFilters | None = None, model: str = "") -> list[ChunkHit]:
         _check(scope)
@@ -149,7 +144,7 @@ class InMemoryVectorStore:
         scored = [(sum(a * b for a, b in zip(r["vector"], vector, strict=False)), r)
                   for r in rows]
         scored.sort(key=lambda x: -x[0])
-        return [self._hit(r, s) for s, r in scored[:limit]]
+        return [chunk_hit(r, s) for s, r in scored[:limit]]
 
     def search_lexical(self, scope: StoreScope, query: str, limit: int,
                        filters: SearchFilters | None = None) -> list[ChunkHit]:
@@ -166,15 +161,15 @@ class InMemoryVectorStore:
             if s > 0:
                 scored.append((s, r))
         scored.sort(key=lambda x: -x[0])
-        return [self._hit(r, s) for s, r in scored[:limit]]
+        return [chunk_hit(r, s) for s, r in scored[:limit]]
 
     def search_symbols(self, scope: StoreScope, names: Sequence[str], limit: int,
                        filters: SearchFilters | None = None) -> list[ChunkHit]:
         _check(scope)
         names = [n for n in names if n]
         rows = [r for r in self.rows.values() if _in_scope(r, scope, filters)]
-        exact = [self._hit(r, 1.0) for r in rows if r["symbol"] in names]
-        prefix = [self._hit(r, 0.5) for r in rows if r["symbol"] not in names and any(
+        exact = [chunk_hit(r, 1.0) for r in rows if r["symbol"] in names]
+        prefix = [chunk_hit(r, 0.5) for r in rows if r["symbol"] not in names and any(
             len(n) >= 4 and r["symbol"].startswith(n) for n in names)]
         return (exact + prefix)[:limit]
 

@@ -60,12 +60,6 @@ UPSERT = (
             "vec_model", "text", "lex", "vid", "vec")))
 
 
-def fit(text: str, limit: int = 60_000) -> str:
-    """Text cut to `limit` UTF-8 bytes, as the Milvus adapter stores it."""
-    data = text.encode("utf-8", "replace")
-    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
-
-
 def write_txn(c: sqlite3.Connection, fn) -> None:  # noqa: ANN001
     """Run `fn` in one write transaction (BEGIN IMMEDIATE waits for other writers)."""
     c.execute("BEGIN IMMEDIATE")

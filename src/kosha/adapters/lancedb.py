@@ -5,7 +5,7 @@ open the same directory at once: readers in other processes see every committed 
 (`read_consistency_interval=0`) while one process writes.
 
 There are no partitions: the tenant and repos are in the prefilter of every query and
-delete (with scalar indexes on them), and filter literals are only made by `_q`/`_ints`.
+delete (with scalar indexes on them), and filter literals are only made by `_q` (via `_LITERALS`).
 BM25 is LanceDB's native inverted index over `lex`, the same pre-analysed text Milvus gets
 (`kosha.lexical`), tokenized on whitespace only; queries are analysed the same way.
 """
@@ -27,16 +27,20 @@ import pyarrow as pa  # noqa: E402
 from lancedb.index import FTS, Bitmap, BTree, IvfFlat  # noqa: E402
 from lancedb.query import MatchQuery  # noqa: E402
 
-from kosha.domain.errors import InvalidInput, StoreError
-from kosha.domain.globs import glob_to_like
+from kosha.adapters.chunk_rows import (
+    OUT_FIELDS,
+    PENDING,
+    PENDING_FIELDS,
+    Literals,
+    chunk_hit,
+    filter_safe,
+    fit,
+    scope_filter,
+)
+from kosha.domain.errors import StoreError
 from kosha.domain.models import ChunkHit, ChunkRecord, SearchFilters, StoreScope, file_key
 from kosha.lexical import analyse, chunk_lexical_text
 
-PENDING = ""  # vec_model of a row whose dense vector has not been computed yet
-_TEXT_BYTES = 60_000
-_OUT = ["chunk_id", "tenant_key", "project_id", "commit", "file_sha", "rel_path", "lang", "kind",
-        "symbol", "qualified_name", "start_line", "end_line", "text"]
-PENDING_FIELDS = ["chunk_id", "rel_path", "file_sha", "kind", "qualified_name", "text"]
 _BATCH = 8192  # rows per merge_insert commit
 ANN_MIN_ROWS = 20_000  # below this, brute force over unit vectors is fast and exact
 _PARTITION_ROWS = 1_600  # IVF partition size aimed at; rebuilt when the table doubled
@@ -51,22 +55,11 @@ _KEEP_VERSIONS = timedelta(minutes=30)  # old versions a reader in another proce
 
 def _q(value: str) -> str:
     """A SQL string literal ('' doubled); control characters are refused, not escaped."""
-    if any(ord(c) < 0x20 for c in value):
-        raise InvalidInput("filter values may not contain control characters")
-    return "'" + value.replace("'", "''") + "'"
+    return "'" + filter_safe(value).replace("'", "''") + "'"
 
 
-def _qs(values: Sequence[str]) -> str:
-    return "(" + ", ".join(_q(v) for v in values) + ")"
-
-
-def _ints(values: Sequence[int]) -> str:
-    return "(" + ", ".join(str(int(v)) for v in values) + ")"
-
-
-def _fit(text: str, limit: int = _TEXT_BYTES) -> str:
-    data = text.encode("utf-8", "replace")
-    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
+_LITERALS = Literals(_q, "(", ")")
+_qs = _LITERALS.strings
 
 
 class LanceVectorStore:
@@ -130,8 +123,8 @@ class LanceVectorStore:
             "qualified_name": ch.qualified_name, "start_line": ch.start_line,
             "end_line": ch.end_line, "content_hash": ch.content_hash,
             "vec_model": model if r.vector is not None else PENDING,
-            "text": _fit(ch.text),
-            "lex": _fit(chunk_lexical_text(ch.text, ch.rel_path, ch.symbol, ch.qualified_name)),
+            "text": fit(ch.text),
+            "lex": fit(chunk_lexical_text(ch.text, ch.rel_path, ch.symbol, ch.qualified_name)),
             "dense": r.vector if r.vector is not None else [0.0] * self.dim,
         }
 
@@ -151,9 +144,9 @@ class LanceVectorStore:
             # only this tenant's rows are updated: ids are checked first because lancedb
             # 0.40 panics on a conditional `when_matched_update_all(where=...)` once chunk_id
             # has its BTree index; unknown ids are not inserted
-            owned = {r["chunk_id"] for r in self._rows_of(
+            owned = {r["chunk_id"] for r in self._rows(
                 f"tenant_key = {_q(tenant_key)} AND "
-                f"chunk_id IN {_qs([k for k, _ in items[i:i + _BATCH]])}", ["chunk_id"])}
+                f"chunk_id IN {_qs([k for k, _ in items[i:i + _BATCH]])}", None, ["chunk_id"])}
             batch = [(k, v) for k, v in items[i:i + _BATCH] if k in owned]
             if not batch:
                 continue
@@ -209,8 +202,7 @@ class LanceVectorStore:
 
     def pending_vectors(self, tenant_key: str, project_id: int, limit: int) -> list[dict]:
         """Rows still without a dense vector, with what their embedding text needs."""
-        q = self.table.search().where(self._pending_expr(tenant_key, project_id))
-        return q.select(PENDING_FIELDS).limit(limit).to_arrow().to_pylist()
+        return self._rows(self._pending_expr(tenant_key, project_id), limit, PENDING_FIELDS)
 
     def count_pending(self, tenant_key: str, project_id: int) -> int:
         """How many rows of one repo still wait for a dense vector."""
@@ -234,43 +226,19 @@ class LanceVectorStore:
         self.table.delete(f"tenant_key = {_q(tenant_key)}")
 
     # --- reads -------------------------------------------------------------------------
-    def _scope_expr(self, scope: StoreScope, filters: SearchFilters | None) -> str:
-        if not scope.project_ids:
-            raise InvalidInput("a search needs at least one repository")
-        parts = [f"tenant_key IN {_qs(scope.tenant_keys)}",
-                 f"project_id IN {_ints(scope.project_ids)}"]
-        if filters is not None:
-            if filters.langs:
-                parts.append(f"lang IN {_qs(filters.langs)}")
-            if filters.kinds:
-                parts.append(f"kind IN {_qs(filters.kinds)}")
-            if filters.path_prefix:
-                # `%` and `_` stay wildcards: a superset the search service re-checks
-                if "\\" in filters.path_prefix:
-                    raise InvalidInput("a path prefix may not contain backslashes")
-                parts.append(f"rel_path LIKE {_q(filters.path_prefix + '%')}")
-            if filters.path_glob:
-                parts.append(f"rel_path LIKE {_q(glob_to_like(filters.path_glob))}")
-        return " AND ".join(parts)
-
     @staticmethod
-    def _hit(e: dict, score: float) -> ChunkHit:
-        return ChunkHit(
-            chunk_id=e["chunk_id"], tenant_key=e["tenant_key"], project_id=e["project_id"],
-            commit=e["commit"], file_sha=e["file_sha"], rel_path=e["rel_path"],
-            lang=e["lang"], kind=e["kind"], symbol=e["symbol"],
-            qualified_name=e["qualified_name"], start_line=e["start_line"],
-            end_line=e["end_line"], text=e["text"], score=score)
+    def _scope_expr(scope: StoreScope, filters: SearchFilters | None) -> str:
+        return scope_filter(scope, filters, _LITERALS)
 
     def search_dense(self, scope: StoreScope, vector: Sequence[float], limit: int,
                      filters: SearchFilters | None = None, model: str = "") -> list[ChunkHit]:
         """Nearest rows by inner product among the scope's rows with vectors of `model`."""
         expr = self._scope_expr(scope, filters) + f" AND vec_model = {_q(model)}"
         q = (self.table.search(list(vector), vector_column_name="dense").distance_type("dot")
-             .where(expr, prefilter=True).select([*_OUT, "_distance"]).limit(limit)
+             .where(expr, prefilter=True).select([*OUT_FIELDS, "_distance"]).limit(limit)
              .nprobes(_NPROBES))
         # lance's dot distance is 1 - <a, b>
-        return [self._hit(e, 1.0 - float(e["_distance"])) for e in q.to_arrow().to_pylist()]
+        return [chunk_hit(e, 1.0 - float(e["_distance"])) for e in q.to_arrow().to_pylist()]
 
     def search_lexical(self, scope: StoreScope, query: str, limit: int,
                        filters: SearchFilters | None = None) -> list[ChunkHit]:
@@ -280,15 +248,14 @@ class LanceVectorStore:
             return []
         q = (self.table.search(MatchQuery(analysed, "lex"), query_type="fts")
              .where(self._scope_expr(scope, filters), prefilter=True)
-             .select([*_OUT, "_score"]).limit(limit))
-        return [self._hit(e, float(e["_score"])) for e in q.to_arrow().to_pylist()]
+             .select([*OUT_FIELDS, "_score"]).limit(limit))
+        return [chunk_hit(e, float(e["_score"])) for e in q.to_arrow().to_pylist()]
 
-    def _rows_of(self, expr: str, columns: list[str]) -> list[dict]:
-        """Every row matching expr (no limit), with some columns."""
-        return self.table.search().where(expr).select(columns).limit(None).to_arrow().to_pylist()
-
-    def _rows(self, expr: str, limit: int) -> list[dict]:
-        return self.table.search().where(expr).select(_OUT).limit(limit).to_arrow().to_pylist()
+    def _rows(self, expr: str, limit: int | None,
+              columns: Sequence[str] = OUT_FIELDS) -> list[dict]:
+        """Rows matching expr (every one with limit None), with some columns."""
+        q = self.table.search().where(expr).select(list(columns)).limit(limit)
+        return q.to_arrow().to_pylist()
 
     def search_symbols(self, scope: StoreScope, names: Sequence[str], limit: int,
                        filters: SearchFilters | None = None) -> list[ChunkHit]:
@@ -297,13 +264,13 @@ class LanceVectorStore:
         if not names:
             return []
         base = self._scope_expr(scope, filters)
-        hits = [self._hit(e, 1.0) for e in self._rows(f"{base} AND symbol IN {_qs(names)}",
+        hits = [chunk_hit(e, 1.0) for e in self._rows(f"{base} AND symbol IN {_qs(names)}",
                                                       limit)]
         prefixes = [n for n in names if len(n) >= 4 and "%" not in n]
         if prefixes and len(hits) < limit:
             like = " OR ".join(f"starts_with(symbol, {_q(n)})" for n in prefixes)
             seen = {h.chunk_id for h in hits}
-            hits += [self._hit(e, 0.5) for e in self._rows(f"{base} AND ({like})", limit)
+            hits += [chunk_hit(e, 0.5) for e in self._rows(f"{base} AND ({like})", limit)
                      if e["chunk_id"] not in seen]
         return hits[:limit]
 

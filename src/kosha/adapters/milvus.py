@@ -20,42 +20,35 @@ from dataclasses import dataclass
 
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 
-from kosha.domain.errors import InvalidInput, StoreError
-from kosha.domain.globs import glob_to_like
+from kosha.adapters.chunk_rows import (
+    OUT_FIELDS,
+    PENDING,
+    PENDING_FIELDS,
+    Literals,
+    chunk_hit,
+    filter_safe,
+    fit,
+    scope_filter,
+)
+from kosha.domain.errors import StoreError
 from kosha.domain.models import ChunkHit, ChunkRecord, SearchFilters, StoreScope, file_key
 from kosha.lexical import analyse, chunk_lexical_text
 
 log = logging.getLogger(__name__)
 
-PENDING = ""  # vec_model of a row whose dense vector has not been computed yet
 _MAX_VARCHAR = 65_535
-_TEXT_BYTES = 60_000
-_OUT = ["chunk_id", "tenant_key", "project_id", "commit", "file_sha", "rel_path", "lang", "kind",
-        "symbol", "qualified_name", "start_line", "end_line", "text"]
 _BATCH = 512
 LITE_GRPC_OPTIONS = {"grpc.keepalive_time_ms": 600_000,
                      "grpc.keepalive_permit_without_calls": False}
-PENDING_FIELDS = ["chunk_id", "rel_path", "file_sha", "kind", "qualified_name", "text"]
 
 
 def _q(value: str) -> str:
     """A Milvus string literal; control characters are refused rather than escaped."""
-    if any(ord(c) < 0x20 for c in value):
-        raise InvalidInput("filter values may not contain control characters")
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(filter_safe(value), ensure_ascii=False)
 
 
-def _qs(values: Sequence[str]) -> str:
-    return "[" + ", ".join(_q(v) for v in values) + "]"
-
-
-def _ints(values: Sequence[int]) -> str:
-    return "[" + ", ".join(str(int(v)) for v in values) + "]"
-
-
-def _fit(text: str, limit: int = _TEXT_BYTES) -> str:
-    data = text.encode("utf-8", "replace")
-    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
+_LITERALS = Literals(_q, "[", "]")
+_qs = _LITERALS.strings
 
 
 @dataclass(frozen=True)
@@ -198,13 +191,13 @@ class MilvusVectorStore:
         return {
             "chunk_id": r.chunk_id, "tenant_key": r.tenant_key, "project_id": r.project_id,
             "commit": r.commit, "file_sha": r.file_sha,
-            "file_key": file_key(ch.rel_path, r.file_sha), "rel_path": _fit(ch.rel_path, 2048),
-            "lang": ch.lang, "kind": str(ch.kind), "symbol": _fit(ch.symbol, 512),
-            "qualified_name": _fit(ch.qualified_name, 1024), "start_line": ch.start_line,
+            "file_key": file_key(ch.rel_path, r.file_sha), "rel_path": fit(ch.rel_path, 2048),
+            "lang": ch.lang, "kind": str(ch.kind), "symbol": fit(ch.symbol, 512),
+            "qualified_name": fit(ch.qualified_name, 1024), "start_line": ch.start_line,
             "end_line": ch.end_line, "content_hash": ch.content_hash,
             "vec_model": model if r.vector is not None else PENDING,
-            "text": _fit(ch.text),
-            "lex": _fit(chunk_lexical_text(ch.text, ch.rel_path, ch.symbol, ch.qualified_name)),
+            "text": fit(ch.text),
+            "lex": fit(chunk_lexical_text(ch.text, ch.rel_path, ch.symbol, ch.qualified_name)),
             "dense": vector,
         }
 
@@ -267,37 +260,13 @@ class MilvusVectorStore:
         self._delete(f"tenant_key == {_q(tenant_key)}")
 
     # --- reads -------------------------------------------------------------------------
-    def _scope_expr(self, scope: StoreScope, filters: SearchFilters | None) -> str:
-        if not scope.project_ids:
-            raise InvalidInput("a search needs at least one repository")
-        parts = [f"tenant_key in {_qs(scope.tenant_keys)}",
-                 f"project_id in {_ints(scope.project_ids)}"]
-        if filters is not None:
-            if filters.langs:
-                parts.append(f"lang in {_qs(filters.langs)}")
-            if filters.kinds:
-                parts.append(f"kind in {_qs(filters.kinds)}")
-            if filters.path_prefix:
-                # `%` and `_` stay wildcards: a superset the search service re-checks
-                if "\\" in filters.path_prefix:
-                    raise InvalidInput("a path prefix may not contain backslashes")
-                parts.append(f"rel_path like {_q(filters.path_prefix + '%')}")
-            if filters.path_glob:
-                parts.append(f"rel_path like {_q(glob_to_like(filters.path_glob))}")
-        return " and ".join(parts)
-
     @staticmethod
-    def _entity_hit(e: dict, score: float) -> ChunkHit:
-        return ChunkHit(
-            chunk_id=e["chunk_id"], tenant_key=e["tenant_key"], project_id=e["project_id"],
-            commit=e["commit"], file_sha=e["file_sha"], rel_path=e["rel_path"],
-            lang=e["lang"], kind=e["kind"], symbol=e["symbol"],
-            qualified_name=e["qualified_name"], start_line=e["start_line"],
-            end_line=e["end_line"], text=e["text"], score=score)
+    def _scope_expr(scope: StoreScope, filters: SearchFilters | None) -> str:
+        return scope_filter(scope, filters, _LITERALS)
 
     def _hits(self, result: list, negate: bool = False) -> list[ChunkHit]:
         # Milvus Lite reports BM25 as negative distances; a server as positive scores.
-        return [self._entity_hit(h["entity"], abs(float(h["distance"])) if negate
+        return [chunk_hit(h["entity"], abs(float(h["distance"])) if negate
                                  else float(h["distance"]))
                 for h in (result[0] if result else [])]
 
@@ -305,7 +274,7 @@ class MilvusVectorStore:
                      filters: SearchFilters | None = None, model: str = "") -> list[ChunkHit]:
         expr = self._scope_expr(scope, filters) + f" and vec_model == {_q(model)}"
         res = self.client.search(self.collection, data=[list(vector)], anns_field="dense",
-                                 filter=expr, limit=limit, output_fields=_OUT,
+                                 filter=expr, limit=limit, output_fields=OUT_FIELDS,
                                  partition_names=self._lite_partitions(scope.tenant_keys),
                                  search_params={"metric_type": "IP",
                                                 "params": {"ef": max(self.tuning.search_ef,
@@ -319,7 +288,7 @@ class MilvusVectorStore:
             return []
         res = self.client.search(self.collection, data=[analysed], anns_field="sparse",
                                  filter=self._scope_expr(scope, filters), limit=limit,
-                                 output_fields=_OUT, search_params={"metric_type": "BM25"},
+                                 output_fields=OUT_FIELDS, search_params={"metric_type": "BM25"},
                                  partition_names=self._lite_partitions(scope.tenant_keys))
         return self._hits(res, negate=True)
 
@@ -332,16 +301,16 @@ class MilvusVectorStore:
         base = self._scope_expr(scope, filters)
         parts = self._lite_partitions(scope.tenant_keys)
         exact = self.client.query(self.collection, filter=f"{base} and symbol in {_qs(names)}",
-                                  output_fields=_OUT, limit=limit, partition_names=parts)
-        hits = [self._entity_hit(e, 1.0) for e in exact]
+                                  output_fields=OUT_FIELDS, limit=limit, partition_names=parts)
+        hits = [chunk_hit(e, 1.0) for e in exact]
         # `_` is a one-character wildcard in `like`: matches are re-checked below
         prefixes = [n for n in names if len(n) >= 4 and "%" not in n]
         if prefixes and len(hits) < limit:
             like = " or ".join(f"symbol like {_q(n + '%')}" for n in prefixes)
             seen = {h.chunk_id for h in hits}
             more = self.client.query(self.collection, filter=f"{base} and ({like})",
-                                     output_fields=_OUT, limit=limit, partition_names=parts)
-            hits += [self._entity_hit(e, 0.5) for e in more if e["chunk_id"] not in seen
+                                     output_fields=OUT_FIELDS, limit=limit, partition_names=parts)
+            hits += [chunk_hit(e, 0.5) for e in more if e["chunk_id"] not in seen
                      and any(e["symbol"].startswith(n) for n in prefixes)]
         return hits[:limit]
 

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from kosha.adapters.ann_index import UPSERT, AnnFiles, create_db, fit, publish, refresh, write_txn
+from kosha.adapters.ann_index import UPSERT, AnnFiles, create_db, publish, refresh, write_txn
+from kosha.adapters.chunk_rows import PENDING, fit
 from kosha.domain.errors import InvalidInput, StoreError
 from kosha.domain.globs import glob_to_like
 from kosha.domain.models import ChunkHit, ChunkRecord, SearchFilters, StoreScope, file_key
 from kosha.lexical import analyse, chunk_lexical_text
 
-PENDING = ""  # vec_model of a row whose dense vector has not been computed yet
 _OUT = ("chunk_id", "tenant_key", "project_id", "commit_sha", "file_sha", "rel_path", "lang",
         "kind", "symbol", "qualified_name", "start_line", "end_line", "text")
 _COLS = ", ".join(f"c.{c}" for c in _OUT)

@@ -21,7 +21,14 @@ from kosha.domain.errors import InvalidInput, KoshaError, StoreLocked
 from kosha.domain.links import forge_kind
 from kosha.domain.tenancy import LOCAL_TENANT, TenantKey, parse_repo_url, parse_tenant_key
 from kosha.entrypoints.cli_common import app, container, err, fail, local_repo, out
-from kosha.entrypoints.cli_jobs import SUCCESS, JobBar, JobWatch, WatchError, summary
+from kosha.entrypoints.cli_jobs import (
+    SUCCESS,
+    JobBar,
+    JobWatch,
+    WatchError,
+    job_progress,
+    summary,
+)
 from kosha.entrypoints.handoff import ServerClient, announce, server_client, withdraw
 from kosha.ingest.pipeline import IndexRequest
 from kosha.ingest.progress import IndexProgress
@@ -123,12 +130,10 @@ def _index_on_server(client: ServerClient, req: IndexRequest, ref: str | None,
                      as_json: bool) -> None:
     """Queue the index run on the server that owns this home and follow it to the end."""
     server = client.server
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[files]}"),
-               TextColumn("{task.fields[chunks]}"), TextColumn("{task.fields[eta]}"))
     try:
         job = client.call("POST", "/index", {"repo_url": req.source, "ref": ref,
                                              "mode": req.mode})["job"]
-        with Progress(*columns, console=err, transient=True, disable=as_json) as bar:
+        with job_progress(disable=as_json) as bar:
             job = JobWatch(client.http, job["id"], {}, JobBar(bar)).run()
     except KoshaError as exc:
         fail(exc)

@@ -170,6 +170,14 @@ class JobBar:
             eta="" if eta is None else f"ETA {float(eta):.0f}s")
 
 
+def job_progress(disable: bool = False) -> Progress:
+    """The transient progress display JobBar draws on (stderr)."""
+    return Progress(TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.fields[files]}"), TextColumn("{task.fields[chunks]}"),
+                    TextColumn("{task.fields[eta]}"), console=err, transient=True,
+                    disable=disable)
+
+
 def summary(job: dict) -> str:
     """One line about how the job ended."""
     status = str(job.get("status"))
@@ -193,11 +201,9 @@ def watch(job_id: Annotated[str, typer.Argument(help="the job id (from POST /ind
     (`domain=…,token=…`, workspace).
     """
     timeout = httpx.Timeout(10.0, read=60.0)  # pings come every 15 s
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[files]}"),
-               TextColumn("{task.fields[chunks]}"), TextColumn("{task.fields[eta]}"))
     try:
         with httpx.Client(base_url=server.rstrip("/"), timeout=timeout) as client, \
-                Progress(*columns, console=err, transient=True) as progress:
+                job_progress() as progress:
             job = JobWatch(client, job_id, auth_headers(), JobBar(progress), retries).run()
     except WatchError as exc:
         err.print(f"[red]error[/red] {escape(f'[{exc.code}] {exc.message}')}", soft_wrap=True)
